@@ -1,0 +1,3 @@
+from peersynth.cli import main
+
+main()
