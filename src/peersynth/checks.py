@@ -1,0 +1,222 @@
+"""Rules across the records of a review: cross-references, uniqueness, vocabularies, counts.
+
+Each rule is a function registered under the diagnostic codes it can yield; it
+reads the validated models and the documents' positions and yields diagnostics.
+It never prints and never raises on bad data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from peersynth.diagnostics import Diagnostic, make
+from peersynth.loading import Document, YamlPath
+from peersynth.models import StudiesFile, Theme, ThemesFile
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    studies: StudiesFile
+    studies_doc: Document
+    themes: ThemesFile | None
+    themes_doc: Document | None
+
+    def at(self, doc: Document, code: str, path: YamlPath, message: str,
+           hint: str | None = None, *, key: bool = False) -> Diagnostic:
+        line, column = doc.position(path, key=key)
+        return make(code, doc.file, line, column, message, hint)
+
+
+Check = Callable[[Context], Iterable[Diagnostic]]
+CHECKS: dict[str, Check] = {}
+NEEDS_THEMES: set[str] = set()
+
+
+def check(name: str, *, needs_themes: bool = False) -> Callable[[Check], Check]:
+    def register(function: Check) -> Check:
+        CHECKS[name] = function
+        if needs_themes:
+            NEEDS_THEMES.add(name)
+        return function
+    return register
+
+
+def closest(word: str, choices: Iterable[str], limit: int = 1) -> list[str]:
+    """The choices nearest to `word`, best first; none when nothing is near."""
+    # Imported here: rapidfuzz is only needed once something is wrong.
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extract(word, list(choices), scorer=fuzz.WRatio, limit=limit,
+                            score_cutoff=70, processor=utils.default_process)
+    return [choice for choice, _score, _index in found]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    near = closest(word, choices, limit=1)
+    return f"did you mean '{near[0]}'?" if near else None
+
+
+def theme_paths(themes: ThemesFile) -> Iterator[tuple[Theme, YamlPath]]:
+    """Every theme in tree order with its path in themes.yaml."""
+    stack: list[tuple[Theme, YamlPath]] = [
+        (theme, ("themes", index)) for index, theme in enumerate(themes.themes)][::-1]
+    while stack:
+        theme, path = stack.pop()
+        yield theme, path
+        stack.extend((sub, (*path, "subthemes", index))
+                     for index, sub in reversed(list(enumerate(theme.subthemes))))
+
+
+@check("duplicate-study-id")
+def _duplicate_study_ids(ctx: Context) -> Iterator[Diagnostic]:
+    first: dict[str, int] = {}
+    for index, study in enumerate(ctx.studies.studies):
+        if study.id in first:
+            line = ctx.studies_doc.position(("studies", first[study.id], "id"))[0]
+            yield ctx.at(ctx.studies_doc, "duplicate-study-id", ("studies", index, "id"),
+                         f"study id '{study.id}' is already used at line {line}",
+                         "give each study its own id")
+        else:
+            first[study.id] = index
+
+
+@check("duplicate-ref")
+def _duplicate_refs(ctx: Context) -> Iterator[Diagnostic]:
+    first: dict[int, int] = {}
+    for index, study in enumerate(ctx.studies.studies):
+        if study.ref is None:
+            continue
+        if study.ref in first:
+            other = ctx.studies.studies[first[study.ref]].id
+            yield ctx.at(ctx.studies_doc, "duplicate-ref", ("studies", index, "ref"),
+                         f"reference number {study.ref} is already study '{other}'s",
+                         "each study has its own entry in the reference list")
+        else:
+            first[study.ref] = index
+
+
+def _vocabulary_values(ctx: Context) -> Iterator[tuple[str, str, YamlPath]]:
+    """(vocabulary name, value, path) for every study value a vocabulary may govern."""
+    for index, study in enumerate(ctx.studies.studies):
+        base: YamlPath = ("studies", index)
+        if study.design is not None:
+            yield "design", study.design, (*base, "design")
+        if study.quality is not None:
+            yield "quality", study.quality, (*base, "quality")
+        for number, country in enumerate(study.countries or ()):
+            yield "countries", country, (*base, "countries", number)
+        for name, value in study.attributes.items():
+            yield name, str(value), (*base, "attributes", name)
+
+
+@check("not-in-vocabulary")
+def _vocabularies(ctx: Context) -> Iterator[Diagnostic]:
+    vocabularies = ctx.studies.all_vocabularies
+    allowed = {name: frozenset(values) for name, values in vocabularies.items()}
+    for name, value, path in _vocabulary_values(ctx):
+        if name in allowed and value not in allowed[name]:
+            suggestion = did_you_mean(value, vocabularies[name])
+            listed = ", ".join(vocabularies[name])
+            yield ctx.at(ctx.studies_doc, "not-in-vocabulary", path,
+                         f"'{value}' is not in the {name} vocabulary ({listed})",
+                         suggestion or f"declare it under vocabularies: {name}")
+
+
+@check("flow-mismatch")
+def _flow(ctx: Context) -> Iterator[Diagnostic]:
+    review = ctx.studies.review
+    if review is None or review.flow is None or review.flow.included is None:
+        return
+    count = len(ctx.studies.studies)
+    if review.flow.included != count:
+        yield ctx.at(ctx.studies_doc, "flow-mismatch", ("review", "flow", "included"),
+                     f"flow.included is {review.flow.included} but {count} studies are listed",
+                     "list every included study, or correct the flow count")
+
+
+@check("duplicate-theme-id", needs_themes=True)
+def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
+    assert ctx.themes is not None and ctx.themes_doc is not None
+    first: dict[str, YamlPath] = {}
+    for theme, path in theme_paths(ctx.themes):
+        if theme.id in first:
+            line = ctx.themes_doc.position((*first[theme.id], "id"))[0]
+            yield ctx.at(ctx.themes_doc, "duplicate-theme-id", (*path, "id"),
+                         f"theme id '{theme.id}' is already used at line {line}",
+                         "theme ids are unique across the whole tree")
+        else:
+            first[theme.id] = path
+
+
+@check("unknown-study", needs_themes=True)
+def _codings(ctx: Context) -> Iterator[Diagnostic]:
+    """Unknown study ids and studies listed twice under one theme."""
+    assert ctx.themes is not None and ctx.themes_doc is not None
+    known = {study.id for study in ctx.studies.studies}
+    for theme, path in theme_paths(ctx.themes):
+        seen: dict[str, int] = {}
+        for index, coding in enumerate(theme.codings):
+            where = (*path, "studies", index, "study")
+            if coding.study not in known:
+                near = closest(coding.study, known, limit=3)
+                hint = ("did you mean " + " or ".join(f"'{n}'" for n in near) + "?") if near \
+                    else "add the study to studies.yaml"
+                yield ctx.at(ctx.themes_doc, "unknown-study", where,
+                             f"'{coding.study}' is not a study id", hint)
+            if coding.study in seen:
+                line = ctx.themes_doc.position((*path, "studies", seen[coding.study]))[0]
+                yield ctx.at(ctx.themes_doc, "duplicate-coding", where,
+                             f"'{coding.study}' is already coded to '{theme.id}' at line {line}",
+                             "keep one entry")
+            else:
+                seen[coding.study] = index
+
+
+CHECKS["duplicate-coding"] = CHECKS["unknown-study"]  # one pass yields both codes
+NEEDS_THEMES.add("duplicate-coding")
+
+
+@check("reported-count-mismatch", needs_themes=True)
+def _reported(ctx: Context) -> Iterator[Diagnostic]:
+    assert ctx.themes is not None and ctx.themes_doc is not None
+    known = {study.id for study in ctx.studies.studies}
+    for theme, path in theme_paths(ctx.themes):
+        if theme.reported is None:
+            continue
+        coded = len(theme.rolled_up_ids & known)
+        if coded != theme.reported:
+            yield ctx.at(ctx.themes_doc, "reported-count-mismatch", (*path, "reported"),
+                         f"'{theme.id}' reports {theme.reported} studies but {coded} are coded",
+                         "code the missing studies, or correct the reported count")
+
+
+@check("uncoded-study", needs_themes=True)
+def _uncoded(ctx: Context) -> Iterator[Diagnostic]:
+    assert ctx.themes is not None
+    coded: set[str] = set()
+    for theme in ctx.themes.themes:
+        coded |= theme.rolled_up_ids
+    for index, study in enumerate(ctx.studies.studies):
+        if study.id not in coded:
+            yield ctx.at(ctx.studies_doc, "uncoded-study", ("studies", index, "id"),
+                         f"study '{study.id}' is coded to no theme",
+                         "code it to the themes it supports")
+
+
+@check("empty-theme", needs_themes=True)
+def _empty(ctx: Context) -> Iterator[Diagnostic]:
+    assert ctx.themes is not None and ctx.themes_doc is not None
+    for theme, path in theme_paths(ctx.themes):
+        if not theme.rolled_up_ids:
+            yield ctx.at(ctx.themes_doc, "empty-theme", (*path, "id"),
+                         f"theme '{theme.id}' has no studies", "code the studies that support it")
+
+
+def run_checks(ctx: Context) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for function in dict.fromkeys(
+            fn for name, fn in CHECKS.items()
+            if ctx.themes is not None or name not in NEEDS_THEMES):
+        found.extend(function(ctx))
+    return found

@@ -1,0 +1,66 @@
+"""What every command shares: the --data option, the stderr console, error handling."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from peersynth.errors import PeersynthError
+from peersynth.models import Review
+from peersynth.validate import DATA_ENV, validate_folder
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DataOption = Annotated[
+    Path,
+    typer.Option(
+        "--data", "-d",
+        envvar=DATA_ENV,
+        help="Review folder holding studies.yaml and themes.yaml.",
+        show_default=True,
+        file_okay=False,
+    ),
+]
+DEFAULT_DATA = Path("data")
+
+
+def say(message: str) -> None:
+    """A message for people, on stderr."""
+    sys.stderr.write(message + "\n")
+
+
+def fail(error: PeersynthError) -> typer.Exit:
+    say(f"peersynth: {error.message}")
+    if error.hint:
+        say(f"  hint: {error.hint}")
+    return typer.Exit(error.exit_code)
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the tool's own failures into a message and their exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PeersynthError as error:
+            raise fail(error) from None
+
+    return wrapper
+
+
+def load_review(data: Path) -> Review:
+    """The validated review, or exit 1 after printing its errors to stderr."""
+    report = validate_folder(data)
+    for diagnostic in report.diagnostics:
+        say(diagnostic.text())
+    if report.review is None:
+        say(f"{data.as_posix()}: {report.errors} error(s); run `peersynth validate` for the report")
+        raise typer.Exit(1)
+    return report.review

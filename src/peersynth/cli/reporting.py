@@ -1,0 +1,1 @@
+"""tally, cite, matrix, studies and init."""

@@ -1,0 +1,109 @@
+"""Problems found in a review, as values, and the registry of their codes.
+
+Every diagnostic code is declared once here, with a title and the fix; the
+diagnostics page of the docs is generated from this registry and each code has
+a failing example under ``tests/data/invalid/<code>/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    id: str
+    severity: Severity
+    title: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line, self.column, self.code, self.message)
+
+    def text(self) -> str:
+        message = self.message if self.hint is None else f"{self.message} ({self.hint})"
+        return f"{self.file}:{self.line}:{self.column}: {self.severity.value}[{self.code}] {message}"
+
+
+E = Severity.ERROR
+W = Severity.WARNING
+
+_CODES = [
+    # Reading the files
+    Code("file-too-large", E, "File larger than the size limit",
+         "Split the review or raise the limit with PEERSYNTH_MAX_FILE_BYTES."),
+    Code("not-utf8", E, "File is not UTF-8 text",
+         "Save the file as UTF-8 (a byte-order mark is fine)."),
+    Code("empty-file", E, "File holds no YAML document",
+         "Add the top-level key the file needs (`studies:` or `themes:`)."),
+    Code("yaml-syntax", E, "YAML syntax error",
+         "Fix the YAML at the position shown; indentation and unclosed quotes are the usual causes."),
+    Code("multiple-documents", E, "More than one YAML document in a file",
+         "Remove the extra `---` separator: each file holds one document."),
+    Code("duplicate-key", E, "The same key twice in one mapping",
+         "Keep one of the two keys: YAML would silently keep only the last."),
+    Code("yaml-tag", E, "YAML tag, merge key or complex key that peersynth does not read",
+         "Remove the tag (`!!python/...`, `!!binary`, `<<`, `? [...]`) and write plain values."),
+    Code("too-deep", E, "Nesting deeper than the depth limit",
+         "Flatten the structure, or raise the limit with PEERSYNTH_MAX_DEPTH."),
+    Code("alias-limit", E, "Aliases expand beyond the expansion limit",
+         "Write the values out instead of repeating large anchors, "
+         "or raise PEERSYNTH_MAX_ALIAS_NODES."),
+    # Shape of each file
+    Code("wrong-shape", E, "Document is not the mapping the file needs",
+         "Start the file with its top-level key: `studies:` or `themes:`."),
+    Code("unknown-field", E, "Field the format does not define",
+         "Correct the spelling, or move reviewer-defined fields under `attributes:`."),
+    Code("missing-field", E, "Required field absent", "Add the field."),
+    Code("unquoted-string", E, "Text that YAML reads as a boolean, number, date or null",
+         "Put the value in quotes, e.g. `\"NO\"`, so it stays text."),
+    Code("wrong-type", E, "Value of the wrong type", "Write a value of the type named."),
+    Code("invalid-id", E, "Id that is not a lowercase slug",
+         "Use lowercase letters, digits and single hyphens or underscores, e.g. `ref44`."),
+    Code("invalid-value", E, "Value out of range or badly formed", "Write a value in the range named."),
+    # Cross-references and counts
+    Code("duplicate-study-id", E, "Two studies with one id", "Give each study its own id."),
+    Code("duplicate-theme-id", E, "Two themes with one id",
+         "Theme ids are unique in the whole tree, subthemes included."),
+    Code("duplicate-ref", E, "Two studies with one reference number",
+         "Give each study the number of its own entry in the manuscript's reference list."),
+    Code("unknown-study", E, "Coding names a study that is not in studies.yaml",
+         "Correct the id, or add the study to studies.yaml."),
+    Code("duplicate-coding", E, "A study listed twice under one theme",
+         "Keep one entry; put several places of evidence in one `evidence` text."),
+    Code("not-in-vocabulary", E, "Value outside its declared vocabulary",
+         "Use a value of the vocabulary, or add the value under `vocabularies:`."),
+    Code("flow-mismatch", E, "flow.included differs from the number of studies",
+         "Make `review.flow.included` equal the number of studies listed."),
+    Code("reported-count-mismatch", W, "A theme's `reported` count differs from its coded count",
+         "Code the missing studies, or correct `reported` to what the manuscript states."),
+    Code("uncoded-study", W, "Study coded to no theme",
+         "Code the study to the themes it supports, or remove it if it is not included."),
+    Code("empty-theme", W, "Theme with no studies, directly or through subthemes",
+         "Code the studies that support the theme, or remove the theme."),
+]
+
+CODES: dict[str, Code] = {code.id: code for code in _CODES}
+
+
+def make(code: str, file: str, line: int, column: int, message: str,
+         hint: str | None = None) -> Diagnostic:
+    """A diagnostic of a registered code, at its registered severity."""
+    return Diagnostic(code, CODES[code].severity, file, line, column, message, hint)

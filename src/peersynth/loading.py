@@ -1,0 +1,462 @@
+"""Read one YAML file into plain Python values, keeping the position of every key and value.
+
+PyYAML's own constructors are not used: they silently keep the last of two equal
+keys, read ``NO`` as ``False`` and ``0123`` as 83, build arbitrary objects for
+some tags, and expand aliases without bound. Instead the parser's event stream
+(libyaml's C parser where present) is turned into values here, iteratively, so
+that duplicate keys, tags, nesting depth and alias expansion are all checked in
+one pass and no input can recurse or grow without limit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from yaml import events
+
+from peersynth.diagnostics import Diagnostic, make
+from peersynth.errors import PeersynthError, UsageError
+
+try:
+    from yaml import CSafeLoader as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Parser  # type: ignore[assignment]
+
+YamlPath = tuple[str | int, ...]
+Position = tuple[int, int]
+
+
+LIMIT_VARIABLES: Final = {
+    "max_file_bytes": "PEERSYNTH_MAX_FILE_BYTES",
+    "max_depth": "PEERSYNTH_MAX_DEPTH",
+    "max_alias_nodes": "PEERSYNTH_MAX_ALIAS_NODES",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one file may cost to read; each breach has its own diagnostic."""
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_depth: int = 64
+    max_alias_nodes: int = 10_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
+        values: dict[str, int] = {}
+        for name, variable in LIMIT_VARIABLES.items():
+            raw = environ.get(variable)
+            if raw is None or raw == "":
+                continue
+            if not raw.isdigit() or int(raw) < 1:
+                raise UsageError(f"{variable}={raw!r} is not a positive whole number")
+            values[name] = int(raw)
+        return cls(**values)
+
+
+class Implicit:
+    """A plain scalar that YAML 1.1 reads as a date or an unusual number form.
+
+    It is kept as its source text in this wrapper so that neither a text field
+    nor a number field accepts it silently.
+    """
+
+    __slots__ = ("kind", "text")
+
+    def __init__(self, text: str, kind: str) -> None:
+        self.text = text
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Implicit({self.text!r}, {self.kind!r})"
+
+
+class _Rejected:
+    """Stands in for a value already reported (a rejected tag), so it is not reported twice."""
+
+    def __repr__(self) -> str:
+        return "<rejected>"
+
+
+REJECTED: Final = _Rejected()
+
+
+@dataclass(slots=True)
+class Document:
+    """One file's values, with 1-based positions of every value and key by path."""
+
+    file: str
+    data: Any
+    values: dict[YamlPath, Position] = field(default_factory=dict)
+    keys: dict[YamlPath, Position] = field(default_factory=dict)
+    # Source text of plain scalars read as bool, null or number, for "quote it" hints.
+    plain: dict[YamlPath, str] = field(default_factory=dict)
+
+    def position(self, path: YamlPath, *, key: bool = False) -> Position:
+        """Where `path` is, or its nearest enclosing node that has a position."""
+        if key and path in self.keys:
+            return self.keys[path]
+        while path:
+            found = self.values.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+
+_NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS: Final = {
+    **dict.fromkeys(["yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"], True),
+    **dict.fromkeys(["no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"], False),
+}
+_DECIMAL: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_FLOAT: Final = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?\Z")
+# The YAML 1.1 forms PyYAML resolves to int or float beyond the plain decimal ones.
+_OTHER_NUMBER: Final = re.compile(
+    r"""[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
+    |[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)""",
+    re.X,
+)
+_TIMESTAMP: Final = re.compile(
+    r"""[0-9]{4}-[0-9]{2}-[0-9]{2}
+    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
+     (?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?""",
+    re.X,
+)
+_MAYBE_TYPED: Final = frozenset("-+.0123456789~nNyYtTfFoO")
+
+_TAG: Final = "tag:yaml.org,2002:"
+_PLAIN_TAGS: Final = frozenset({None, "!"})
+
+
+def resolve_plain(text: str) -> Any:
+    """The value of an untagged plain scalar, by YAML 1.1 rules, without building dates."""
+    if text in _NULLS:
+        return None
+    if text[0] not in _MAYBE_TYPED:
+        return text
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if _DECIMAL.match(text):
+        return int(text)
+    if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        return float(text)
+    if _TIMESTAMP.fullmatch(text):
+        return Implicit(text, "date")
+    if _OTHER_NUMBER.fullmatch(text) and any(ch.isdigit() for ch in text[:3] + text[-1:]):
+        return Implicit(text, "number")
+    if text.lstrip("+-") in {".inf", ".Inf", ".INF"} or text in {".nan", ".NaN", ".NAN"}:
+        return Implicit(text, "number")
+    return text
+
+
+class _Abort(Exception):
+    """Reading this file cannot go on; the reason is already a diagnostic."""
+
+
+class _Frame:
+    __slots__ = ("anchor", "container", "is_key", "is_map", "key", "path", "seen", "start_count")
+
+    def __init__(self, is_map: bool, container: dict[str, Any] | list[Any] | None,
+                 path: YamlPath | None, anchor: str | None, start_count: int,
+                 is_key: bool) -> None:
+        self.is_map = is_map
+        self.container = container
+        self.path = path  # None: the node is being skipped, nothing under it is kept
+        self.anchor = anchor
+        self.start_count = start_count
+        self.is_key = is_key
+        self.key: Any = _NO_KEY
+        self.seen: dict[str, Position] = {}
+
+
+_NO_KEY: Final = object()
+_DISCARD: Final = object()
+
+
+class _Builder:
+    def __init__(self, file: str, limits: Limits) -> None:
+        self.file = file
+        self.limits = limits
+        self.doc = Document(file, None)
+        self.diagnostics: list[Diagnostic] = []
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.nodes = 0
+        self.alias_nodes = 0
+        self.documents = 0
+        self.root: Any = None
+
+    def report(self, code: str, pos: Position, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(make(code, self.file, pos[0], pos[1], message, hint))
+
+    def _slot(self) -> tuple[_Frame | None, YamlPath | None, bool]:
+        """The enclosing frame, the path of the next node (None: not kept), and whether
+        the next node is a mapping key."""
+        if not self.stack:
+            return None, (), False
+        top = self.stack[-1]
+        if top.is_map and top.key is _NO_KEY:
+            return top, None, True
+        if top.path is None or top.key is _DISCARD:
+            return top, None, False
+        if top.is_map:
+            return top, (*top.path, top.key), False
+        assert isinstance(top.container, list)
+        return top, (*top.path, len(top.container)), False
+
+    def _store(self, top: _Frame | None, path: YamlPath | None, value: Any, pos: Position) -> None:
+        if top is None:
+            self.root = value
+            self.doc.values[()] = pos
+            return
+        if path is not None:
+            if top.is_map:
+                assert isinstance(top.container, dict)
+                top.container[top.key] = value
+            else:
+                assert isinstance(top.container, list)
+                top.container.append(value)
+            self.doc.values[path] = pos
+        if top.is_map:
+            top.key = _NO_KEY
+
+    def _take_key(self, top: _Frame, key: str, pos: Position) -> None:
+        if top.path is None:
+            top.key = _DISCARD
+            return
+        first = top.seen.get(key)
+        if first is not None:
+            self.report("duplicate-key", pos, f"key '{key}' appears twice in this mapping",
+                        f"first at line {first[0]}; YAML would keep only the last")
+            top.key = _DISCARD
+            return
+        if key == "<<":
+            self.report("yaml-tag", pos, "merge keys ('<<') are not supported",
+                        "write the keys out in full")
+            top.key = _DISCARD
+            return
+        top.seen[key] = pos
+        top.key = key
+        self.doc.keys[(*top.path, key)] = pos
+
+    def _scalar(self, ev: events.ScalarEvent, pos: Position) -> Any:
+        tag = ev.tag
+        text = ev.value
+        if tag is None or tag == "!":
+            if tag is None and ev.implicit[0]:
+                return resolve_plain(text)
+            return text
+        if not tag.startswith(_TAG):
+            self.report("yaml-tag", pos, f"tag '{tag}' is not read by peersynth",
+                        "remove the tag and write a plain value")
+            return REJECTED
+        kind = tag[len(_TAG):]
+        if kind == "str":
+            return text
+        value = resolve_plain(text) if text else None
+        if kind == "int" and type(value) is int or kind == "bool" and type(value) is bool \
+                or kind == "null" and value is None:
+            return value
+        if kind == "float" and type(value) in (int, float):
+            return float(value)
+        self.report("yaml-tag", pos, f"tag '!!{kind}' on {text!r} is not read by peersynth",
+                    "remove the tag and write a plain value")
+        return REJECTED
+
+    def feed(self, ev: events.Event) -> None:
+        mark = ev.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        kind = type(ev)
+        if kind is events.ScalarEvent:
+            self._on_scalar(ev, pos)  # type: ignore[arg-type]
+        elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
+            self._on_start(ev, pos, kind is events.MappingStartEvent)  # type: ignore[arg-type]
+        elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+            self._on_end()
+        elif kind is events.AliasEvent:
+            self._on_alias(ev, pos)  # type: ignore[arg-type]
+        elif kind is events.DocumentStartEvent:
+            self.documents += 1
+            if self.documents > 1:
+                self.report("multiple-documents", pos, "a second YAML document starts here",
+                            "each file holds one document; remove the extra '---'")
+                raise _Abort
+
+    def _on_scalar(self, ev: events.ScalarEvent, pos: Position) -> None:
+        self.nodes += 1
+        top, path, is_key = self._slot()
+        if is_key:
+            assert top is not None
+            if ev.tag not in _PLAIN_TAGS and ev.tag != _TAG + "str":
+                self.report("yaml-tag", pos, f"tag '{ev.tag}' on a key is not read by peersynth",
+                            "remove the tag")
+            self._take_key(top, ev.value, pos)
+            if ev.anchor is not None:
+                self.anchors[ev.anchor] = (ev.value, 1)
+            return
+        value = self._scalar(ev, pos)
+        if path is not None and ev.tag is None and ev.implicit[0] and not isinstance(value, str):
+            self.doc.plain[path] = ev.value
+        self._store(top, path, value, pos)
+        if ev.anchor is not None:
+            self.anchors[ev.anchor] = (value, 1)
+
+    def _on_start(self, ev: events.CollectionStartEvent, pos: Position, mapping: bool) -> None:
+        self.nodes += 1
+        if len(self.stack) >= self.limits.max_depth:
+            self.report("too-deep", pos,
+                        f"nesting deeper than {self.limits.max_depth} levels",
+                        "flatten the structure, or raise PEERSYNTH_MAX_DEPTH")
+            raise _Abort
+        top, path, is_key = self._slot()
+        if is_key:
+            assert top is not None
+            if top.path is not None:
+                self.report("yaml-tag", pos,
+                            "a mapping or sequence used as a key is not supported",
+                            "use a plain text key")
+        elif ev.tag not in _PLAIN_TAGS and ev.tag != _TAG + ("map" if mapping else "seq"):
+            self.report("yaml-tag", pos, f"tag '{ev.tag}' is not read by peersynth",
+                        "remove the tag")
+            self._store(top, path, REJECTED, pos)
+            path = None
+        container: dict[str, Any] | list[Any] | None = None
+        if path is not None:
+            container = {} if mapping else []
+            self._store(top, path, container, pos)
+        elif top is not None and top.is_map and not is_key:
+            top.key = _DISCARD  # keep the parent's key slot closed until this node ends
+        self.stack.append(_Frame(mapping, container, path, ev.anchor, self.nodes, is_key))
+
+    def _on_end(self) -> None:
+        frame = self.stack.pop()
+        if frame.anchor is not None and frame.container is not None:
+            self.anchors[frame.anchor] = (frame.container, self.nodes - frame.start_count + 1)
+        if self.stack:
+            parent = self.stack[-1]
+            if parent.is_map:
+                # After a complex key its value is skipped; after a skipped value, the next key.
+                parent.key = _DISCARD if frame.is_key else _NO_KEY if frame.path is None \
+                    else parent.key
+
+    def _on_alias(self, ev: events.AliasEvent, pos: Position) -> None:
+        anchor = ev.anchor or ""
+        found = self.anchors.get(anchor)
+        if found is None:
+            self.report("yaml-syntax", pos, f"alias '*{anchor}' names no anchor defined before it",
+                        "define '&" + anchor + "' earlier in the file")
+            raise _Abort
+        value, size = found
+        self.alias_nodes += size
+        self.nodes += size
+        if self.alias_nodes > self.limits.max_alias_nodes:
+            self.report("alias-limit", pos,
+                        f"aliases expand to more than {self.limits.max_alias_nodes} nodes",
+                        "write the values out, or raise PEERSYNTH_MAX_ALIAS_NODES")
+            raise _Abort
+        top, path, is_key = self._slot()
+        if is_key:
+            assert top is not None
+            if isinstance(value, str):
+                self._take_key(top, value, pos)
+            else:
+                self.report("yaml-tag", pos, "an alias to a non-text value used as a key",
+                            "use a plain text key")
+                top.key = _DISCARD
+            return
+        self._store(top, path, value, pos)
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    before = text[:offset]
+    line = before.count("\n") + 1
+    return line, offset - (before.rfind("\n") + 1) + 1
+
+
+def _byte_position(data: bytes, offset: int) -> Position:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    start = before.rfind(b"\n") + 1
+    column = len(before[start:].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Document | None,
+                                                                             list[Diagnostic]]:
+    """Values and positions of one YAML document given as text."""
+    builder = _Builder(file, limits or Limits())
+    loader = _Parser(text)
+    try:
+        while True:
+            ev = loader.get_event()
+            if ev is None or isinstance(ev, events.StreamEndEvent):
+                break
+            builder.feed(ev)
+    except _Abort:
+        return None, builder.diagnostics
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        context = f"{exc.context} at line {exc.context_mark.line + 1}" if (
+            exc.context and exc.context_mark is not None and exc.problem) else None
+        builder.report("yaml-syntax", pos, problem, context)
+        return None, builder.diagnostics
+    except yaml.reader.ReaderError as exc:
+        builder.report("yaml-syntax", _offset_position(text, exc.position),
+                       f"character {exc.character!r} is not allowed in YAML"
+                       if isinstance(exc.character, str) else exc.reason,
+                       "remove the control character")
+        return None, builder.diagnostics
+    except yaml.YAMLError as exc:  # pragma: no cover - every parser error above is marked
+        builder.report("yaml-syntax", (1, 1), str(exc))
+        return None, builder.diagnostics
+    finally:
+        loader.dispose()
+    if builder.documents == 0 or builder.root is None:
+        builder.report("empty-file", (1, 1), "the file holds no YAML document",
+                       "add the file's top-level key")
+        return None, builder.diagnostics
+    builder.doc.data = builder.root
+    return builder.doc, builder.diagnostics
+
+
+def read_document(path: Path, file: str, limits: Limits | None = None) -> tuple[
+        Document | None, list[Diagnostic]]:
+    """Read and parse one file. Missing or unreadable files stop the tool (PeersynthError)."""
+    limits = limits or Limits()
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            return None, [make("file-too-large", file, 1, 1,
+                               f"the file is {size} bytes, over the limit of "
+                               f"{limits.max_file_bytes}",
+                               "raise PEERSYNTH_MAX_FILE_BYTES if the file is meant to be "
+                               "this large")]
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PeersynthError(f"{file} does not exist",
+                             "run `peersynth init DIR` to start a review, or pass --data DIR"
+                             ) from None
+    except IsADirectoryError:
+        raise PeersynthError(f"{file} is a folder, not a file") from None
+    except OSError as exc:
+        raise PeersynthError(f"cannot read {file}: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _byte_position(data, exc.start)
+        return None, [make("not-utf8", file, line, column,
+                           f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                           "save the file as UTF-8")]
+    return parse_text(text, file, limits)

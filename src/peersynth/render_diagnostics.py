@@ -1,0 +1,79 @@
+"""Validation reports as text, JSON or GitHub Actions annotations. Returns strings; never prints."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+from peersynth.diagnostics import Severity
+from peersynth.validate import Report
+
+JSON_VERSION = 1
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def summary(report: Report, strict: bool) -> str:
+    """One line for people: what was checked and what was found."""
+    folder = report.folder.as_posix()
+    if not report.diagnostics:
+        return f"{folder}: valid ({' and '.join(report.files)})"
+    errors = f"{report.errors} error{'s' * (report.errors != 1)}"
+    warnings = f"{report.warnings} warning{'s' * (report.warnings != 1)}"
+    verdict = "valid" if report.passed(strict) else "invalid"
+    note = " (warnings fail under --strict)" if strict and report.warnings and not report.errors \
+        else ""
+    return f"{folder}: {verdict}: {errors}, {warnings}{note}"
+
+
+def as_text(report: Report) -> str:
+    return "".join(d.text() + "\n" for d in report.diagnostics)
+
+
+def as_json(report: Report, strict: bool) -> str:
+    body = {
+        "version": JSON_VERSION,
+        "folder": report.folder.as_posix(),
+        "files": list(report.files),
+        "strict": strict,
+        "valid": report.passed(strict),
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "diagnostics": [
+            {"code": d.code, "severity": d.severity.value, "file": d.file, "line": d.line,
+             "column": d.column, "message": d.message, "hint": d.hint}
+            for d in report.diagnostics
+        ],
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(report: Report) -> str:
+    lines = []
+    for d in report.diagnostics:
+        level = "error" if d.severity is Severity.ERROR else "warning"
+        message = d.message if d.hint is None else f"{d.message} ({d.hint})"
+        lines.append(
+            f"::{level} file={_escape_property(d.file)},line={d.line},col={d.column},"
+            f"title={_escape_property(d.code)}::{_escape_data(message)}\n")
+    return "".join(lines)
+
+
+def render_report(report: Report, fmt: ReportFormat, strict: bool) -> str:
+    if fmt is ReportFormat.json:
+        return as_json(report, strict)
+    if fmt is ReportFormat.github:
+        return as_github(report)
+    return as_text(report)

@@ -1,0 +1,206 @@
+"""Read a review folder completely: both files, their shape, and every cross-reference.
+
+Never prints and never exits: the result is a `Report` whose diagnostics are
+sorted by file and position, and which holds the review when it has no errors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from peersynth.checks import Context, closest, run_checks
+from peersynth.diagnostics import Diagnostic, Severity, make
+from peersynth.errors import PeersynthError
+from peersynth.loading import REJECTED, Document, Implicit, Limits, YamlPath, read_document
+from peersynth.models import (
+    LONG_FORM,
+    SHORT_FORM,
+    Coding,
+    Flow,
+    Review,
+    ReviewInfo,
+    StudiesFile,
+    Study,
+    Theme,
+    ThemesFile,
+)
+
+STUDIES_FILE = "studies.yaml"
+THEMES_FILE = "themes.yaml"
+DATA_ENV = "PEERSYNTH_DATA"
+
+
+@dataclass(frozen=True)
+class Report:
+    folder: Path
+    files: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    review: Review | None  # None when any error was found
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+    def passed(self, strict: bool = False) -> bool:
+        return self.errors == 0 and not (strict and self.warnings)
+
+
+def resolve_folder(data: Path | None) -> Path:
+    """The review folder: --data, else $PEERSYNTH_DATA, else ./data."""
+    if data is not None:
+        return data
+    return Path(os.environ.get(DATA_ENV) or "data")
+
+
+def _display(folder: Path, name: str) -> str:
+    return (folder / name).as_posix()
+
+
+# What each mapping in the files may hold, for "did you mean" on unknown fields.
+def _model_at(root: type[BaseModel], path: YamlPath) -> type[BaseModel] | None:
+    names = [part for part in path if isinstance(part, str)]
+    if root is StudiesFile:
+        shapes: dict[tuple[str, ...], type[BaseModel]] = {
+            (): StudiesFile, ("review",): ReviewInfo, ("review", "flow"): Flow,
+            ("studies",): Study}
+        return shapes.get(tuple(names))
+    if not names or names[0] != "themes":
+        return ThemesFile if not names else None
+    rest = names[1:]
+    while rest[:1] == ["subthemes"]:
+        rest = rest[1:]
+    return {(): Theme, ("studies",): Coding}.get(tuple(rest))
+
+
+_TYPE_NAMES = {
+    "string_type": "text", "int_type": "a whole number", "float_type": "a number",
+    "bool_type": "true or false", "list_type": "a list", "dict_type": "a mapping",
+    "model_type": "a mapping", "model_attributes_type": "a mapping",
+}
+_READ_AS = {bool: "a boolean", int: "a number", float: "a number", type(None): "empty (null)"}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Implicit):
+        return f"a {value.kind}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return "text"
+    return _READ_AS.get(type(value), type(value).__name__)
+
+
+def _shape_diagnostic(doc: Document, root: type[BaseModel], error: Any) -> Diagnostic | None:
+    value = error.get("input")
+    if value is REJECTED:
+        return None
+    path: YamlPath = tuple(part for part in error["loc"]
+                           if part not in (SHORT_FORM, LONG_FORM, "str", "int"))
+    kind: str = error["type"]
+    file = doc.file
+
+    def at(code: str, message: str, hint: str | None = None, *, key: bool = False) -> Diagnostic:
+        line, column = doc.position(path, key=key)
+        return make(code, file, line, column, message, hint)
+
+    name = str(path[-1]) if path else ""
+    if kind == "extra_forbidden":
+        model = _model_at(root, path[:-1])
+        fields = list(model.model_fields) if model is not None else []
+        hint = None
+        near = closest(name, fields) if fields else []
+        if near:
+            hint = f"did you mean '{near[0]}'?"
+        elif model is Study:
+            hint = "reviewer-defined fields go under 'attributes:'"
+        return at("unknown-field", f"unknown field '{name}'", hint or
+                  ("allowed: " + ", ".join(fields) if fields else None), key=True)
+    if kind == "missing":
+        where = path[:-1]
+        line, column = doc.position(where)
+        return make("missing-field", file, line, column, f"'{name}' is required",
+                    f"add '{name}:'")
+    if not path and kind in _TYPE_NAMES:
+        top = "studies" if root is StudiesFile else "themes"
+        return at("wrong-shape", f"the file holds {_describe(value)}, not a mapping",
+                  f"start the file with '{top}:'")
+    if kind in _TYPE_NAMES:
+        wanted = _TYPE_NAMES[kind]
+        source = doc.plain.get(path)
+        shown = value.text if isinstance(value, Implicit) else source
+        if kind == "string_type" and shown is not None:
+            return at("unquoted-string",
+                      f"'{shown}' is read as {_describe(value)}, not text",
+                      f"write it in quotes: \"{shown}\"")
+        detail = f"'{shown}' is {_describe(value)}" if shown is not None \
+            else f"got {_describe(value)}"
+        hint = "write a plain decimal number" if isinstance(value, Implicit) and \
+            value.kind == "number" else None
+        return at("wrong-type", f"'{name}' must be {wanted}; {detail}" if name else
+                  f"expected {wanted}; {detail}", hint)
+    if kind == "string_pattern_mismatch":
+        return at("invalid-id", f"'{value}' is not a lowercase slug",
+                  "use lowercase letters, digits and single '-' or '_', e.g. 'ref44'")
+    return at("invalid-value", f"'{name}': {error['msg'].lower()}" if name else error["msg"])
+
+
+def _validate_shape(doc: Document, root: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
+    try:
+        return root.model_validate(doc.data), []
+    except ValidationError as exc:
+        found: dict[tuple[YamlPath, int, int], Diagnostic] = {}
+        for error in exc.errors(include_url=False):
+            diagnostic = _shape_diagnostic(doc, root, error)
+            if diagnostic is not None:
+                # One problem per place: a union's branches each report the same value.
+                found.setdefault((error["loc"][:-1] if error["loc"] and error["loc"][-1] in
+                                  ("str", "int") else error["loc"],
+                                  diagnostic.line, diagnostic.column), diagnostic)
+        return None, list(found.values())
+
+
+def _read(folder: Path, name: str, root: type[BaseModel],
+          limits: Limits) -> tuple[Document | None, Any, list[Diagnostic]]:
+    doc, diagnostics = read_document(folder / name, _display(folder, name), limits)
+    if doc is None:
+        return None, None, diagnostics
+    model, shape = _validate_shape(doc, root)
+    return doc, model, diagnostics + shape
+
+
+def validate_folder(folder: Path, limits: Limits | None = None) -> Report:
+    """Everything wrong with the review in `folder`, and the review itself when it is sound."""
+    limits = limits or Limits.from_env()
+    if not folder.exists():
+        raise PeersynthError(f"review folder {folder.as_posix()} does not exist",
+                             "pass --data DIR, or create one with `peersynth init DIR`")
+    if not folder.is_dir():
+        raise PeersynthError(f"{folder.as_posix()} is not a folder",
+                             "pass the folder that holds studies.yaml and themes.yaml")
+    studies_doc, studies, found = _read(folder, STUDIES_FILE, StudiesFile, limits)
+    themes_doc, themes, themes_found = _read(folder, THEMES_FILE, ThemesFile, limits)
+    found.extend(themes_found)
+    if studies is not None and studies_doc is not None:
+        found.extend(run_checks(Context(studies, studies_doc, themes, themes_doc)))
+    diagnostics = tuple(sorted(found, key=Diagnostic.sort_key))
+    has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
+    review = None if has_errors or studies is None or themes is None else Review(
+        studies_file=studies, themes_file=themes)
+    return Report(folder, (_display(folder, STUDIES_FILE), _display(folder, THEMES_FILE)),
+                  diagnostics, review)
+
+
+def iter_errors(report: Report) -> Iterator[Diagnostic]:
+    return (d for d in report.diagnostics if d.severity is Severity.ERROR)
