@@ -12,15 +12,30 @@ from dataclasses import dataclass
 
 from peersynth.diagnostics import Diagnostic, make
 from peersynth.loading import Document, YamlPath
-from peersynth.models import StudiesFile, Theme, ThemesFile
+from peersynth.models import StudiesFile, Study, Theme, ThemesFile
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
     studies: StudiesFile
     studies_doc: Document
+    # Index in the file of each study the model holds (broken ones are left out).
+    study_index: list[int]
+    all_study_ids: frozenset[str]
     themes: ThemesFile | None
     themes_doc: Document | None
+    theme_index: list[int]
+    # False when either file had problems: then what looks uncoded or empty may only be
+    # broken, and coverage warnings would mislead.
+    complete: bool = True
+
+    def studies_with_paths(self) -> Iterator[tuple[Study, YamlPath]]:
+        for study, index in zip(self.studies.studies, self.study_index, strict=True):
+            yield study, ("studies", index)
+
+    def themes_with_paths(self) -> Iterator[tuple[Theme, YamlPath]]:
+        assert self.themes is not None
+        return theme_paths(self.themes, self.theme_index)
 
     def at(self, doc: Document, code: str, path: YamlPath, message: str,
            hint: str | None = None, *, key: bool = False) -> Diagnostic:
@@ -33,11 +48,17 @@ CHECKS: dict[str, Check] = {}
 NEEDS_THEMES: set[str] = set()
 
 
-def check(name: str, *, needs_themes: bool = False) -> Callable[[Check], Check]:
+NEEDS_COMPLETE: set[str] = set()
+
+
+def check(name: str, *, needs_themes: bool = False,
+          needs_complete: bool = False) -> Callable[[Check], Check]:
     def register(function: Check) -> Check:
         CHECKS[name] = function
         if needs_themes:
             NEEDS_THEMES.add(name)
+        if needs_complete:
+            NEEDS_COMPLETE.add(name)
         return function
     return register
 
@@ -57,10 +78,13 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean '{near[0]}'?" if near else None
 
 
-def theme_paths(themes: ThemesFile) -> Iterator[tuple[Theme, YamlPath]]:
-    """Every theme in tree order with its path in themes.yaml."""
+def theme_paths(themes: ThemesFile, index: list[int] | None = None,
+                ) -> Iterator[tuple[Theme, YamlPath]]:
+    """Every theme in tree order with its path in themes.yaml (`index`: the file's
+    index of each top-level theme, when some were left out)."""
+    where = index if index is not None else range(len(themes.themes))
     stack: list[tuple[Theme, YamlPath]] = [
-        (theme, ("themes", index)) for index, theme in enumerate(themes.themes)][::-1]
+        (theme, ("themes", at)) for at, theme in zip(where, themes.themes, strict=True)][::-1]
     while stack:
         theme, path = stack.pop()
         yield theme, path
@@ -70,36 +94,34 @@ def theme_paths(themes: ThemesFile) -> Iterator[tuple[Theme, YamlPath]]:
 
 @check("duplicate-study-id")
 def _duplicate_study_ids(ctx: Context) -> Iterator[Diagnostic]:
-    first: dict[str, int] = {}
-    for index, study in enumerate(ctx.studies.studies):
+    first: dict[str, YamlPath] = {}
+    for study, path in ctx.studies_with_paths():
         if study.id in first:
-            line = ctx.studies_doc.position(("studies", first[study.id], "id"))[0]
-            yield ctx.at(ctx.studies_doc, "duplicate-study-id", ("studies", index, "id"),
+            line = ctx.studies_doc.position((*first[study.id], "id"))[0]
+            yield ctx.at(ctx.studies_doc, "duplicate-study-id", (*path, "id"),
                          f"study id '{study.id}' is already used at line {line}",
                          "give each study its own id")
         else:
-            first[study.id] = index
+            first[study.id] = path
 
 
 @check("duplicate-ref")
 def _duplicate_refs(ctx: Context) -> Iterator[Diagnostic]:
-    first: dict[int, int] = {}
-    for index, study in enumerate(ctx.studies.studies):
+    first: dict[int, str] = {}
+    for study, path in ctx.studies_with_paths():
         if study.ref is None:
             continue
         if study.ref in first:
-            other = ctx.studies.studies[first[study.ref]].id
-            yield ctx.at(ctx.studies_doc, "duplicate-ref", ("studies", index, "ref"),
-                         f"reference number {study.ref} is already study '{other}'s",
+            yield ctx.at(ctx.studies_doc, "duplicate-ref", (*path, "ref"),
+                         f"reference number {study.ref} is already study '{first[study.ref]}'s",
                          "each study has its own entry in the reference list")
         else:
-            first[study.ref] = index
+            first[study.ref] = study.id
 
 
 def _vocabulary_values(ctx: Context) -> Iterator[tuple[str, str, YamlPath]]:
     """(vocabulary name, value, path) for every study value a vocabulary may govern."""
-    for index, study in enumerate(ctx.studies.studies):
-        base: YamlPath = ("studies", index)
+    for study, base in ctx.studies_with_paths():
         if study.design is not None:
             yield "design", study.design, (*base, "design")
         if study.quality is not None:
@@ -128,7 +150,7 @@ def _flow(ctx: Context) -> Iterator[Diagnostic]:
     review = ctx.studies.review
     if review is None or review.flow is None or review.flow.included is None:
         return
-    count = len(ctx.studies.studies)
+    count = len(ctx.studies_doc.data["studies"])
     if review.flow.included != count:
         yield ctx.at(ctx.studies_doc, "flow-mismatch", ("review", "flow", "included"),
                      f"flow.included is {review.flow.included} but {count} studies are listed",
@@ -139,7 +161,7 @@ def _flow(ctx: Context) -> Iterator[Diagnostic]:
 def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
     assert ctx.themes is not None and ctx.themes_doc is not None
     first: dict[str, YamlPath] = {}
-    for theme, path in theme_paths(ctx.themes):
+    for theme, path in ctx.themes_with_paths():
         if theme.id in first:
             line = ctx.themes_doc.position((*first[theme.id], "id"))[0]
             yield ctx.at(ctx.themes_doc, "duplicate-theme-id", (*path, "id"),
@@ -153,8 +175,8 @@ def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
 def _codings(ctx: Context) -> Iterator[Diagnostic]:
     """Unknown study ids and studies listed twice under one theme."""
     assert ctx.themes is not None and ctx.themes_doc is not None
-    known = {study.id for study in ctx.studies.studies}
-    for theme, path in theme_paths(ctx.themes):
+    known = ctx.all_study_ids
+    for theme, path in ctx.themes_with_paths():
         seen: dict[str, int] = {}
         for index, coding in enumerate(theme.codings):
             where = (*path, "studies", index, "study")
@@ -177,11 +199,11 @@ CHECKS["duplicate-coding"] = CHECKS["unknown-study"]  # one pass yields both cod
 NEEDS_THEMES.add("duplicate-coding")
 
 
-@check("reported-count-mismatch", needs_themes=True)
+@check("reported-count-mismatch", needs_themes=True, needs_complete=True)
 def _reported(ctx: Context) -> Iterator[Diagnostic]:
     assert ctx.themes is not None and ctx.themes_doc is not None
     known = {study.id for study in ctx.studies.studies}
-    for theme, path in theme_paths(ctx.themes):
+    for theme, path in ctx.themes_with_paths():
         if theme.reported is None:
             continue
         coded = len(theme.rolled_up_ids & known)
@@ -191,23 +213,23 @@ def _reported(ctx: Context) -> Iterator[Diagnostic]:
                          "code the missing studies, or correct the reported count")
 
 
-@check("uncoded-study", needs_themes=True)
+@check("uncoded-study", needs_themes=True, needs_complete=True)
 def _uncoded(ctx: Context) -> Iterator[Diagnostic]:
     assert ctx.themes is not None
     coded: set[str] = set()
     for theme in ctx.themes.themes:
         coded |= theme.rolled_up_ids
-    for index, study in enumerate(ctx.studies.studies):
+    for study, path in ctx.studies_with_paths():
         if study.id not in coded:
-            yield ctx.at(ctx.studies_doc, "uncoded-study", ("studies", index, "id"),
+            yield ctx.at(ctx.studies_doc, "uncoded-study", (*path, "id"),
                          f"study '{study.id}' is coded to no theme",
                          "code it to the themes it supports")
 
 
-@check("empty-theme", needs_themes=True)
+@check("empty-theme", needs_themes=True, needs_complete=True)
 def _empty(ctx: Context) -> Iterator[Diagnostic]:
     assert ctx.themes is not None and ctx.themes_doc is not None
-    for theme, path in theme_paths(ctx.themes):
+    for theme, path in ctx.themes_with_paths():
         if not theme.rolled_up_ids:
             yield ctx.at(ctx.themes_doc, "empty-theme", (*path, "id"),
                          f"theme '{theme.id}' has no studies", "code the studies that support it")
@@ -217,6 +239,7 @@ def run_checks(ctx: Context) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for function in dict.fromkeys(
             fn for name, fn in CHECKS.items()
-            if ctx.themes is not None or name not in NEEDS_THEMES):
+            if (ctx.themes is not None or name not in NEEDS_THEMES)
+            and (ctx.complete or name not in NEEDS_COMPLETE)):
         found.extend(function(ctx))
     return found

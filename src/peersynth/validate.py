@@ -102,12 +102,16 @@ def _describe(value: Any) -> str:
     return _READ_AS.get(type(value), type(value).__name__)
 
 
-def _shape_diagnostic(doc: Document, root: type[BaseModel], error: Any) -> Diagnostic | None:
+def _error_path(error: Any) -> YamlPath:
+    """The error's place in the file, without the names pydantic gives union branches."""
+    return tuple(part for part in error["loc"] if part not in (SHORT_FORM, LONG_FORM, "str", "int"))
+
+
+def _shape_diagnostic(doc: Document, root: type[BaseModel], error: Any,
+                      path: YamlPath) -> Diagnostic | None:
     value = error.get("input")
     if value is REJECTED:
         return None
-    path: YamlPath = tuple(part for part in error["loc"]
-                           if part not in (SHORT_FORM, LONG_FORM, "str", "int"))
     kind: str = error["type"]
     file = doc.file
 
@@ -156,28 +160,68 @@ def _shape_diagnostic(doc: Document, root: type[BaseModel], error: Any) -> Diagn
     return at("invalid-value", f"'{name}': {error['msg'].lower()}" if name else error["msg"])
 
 
-def _validate_shape(doc: Document, root: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
+def _shape_errors(doc: Document, root: type[BaseModel], exc: ValidationError,
+                  ) -> list[Diagnostic]:
+    found: dict[YamlPath, Diagnostic] = {}
+    for error in exc.errors(include_url=False):
+        path = _error_path(error)
+        diagnostic = _shape_diagnostic(doc, root, error, path)
+        if diagnostic is not None:
+            # One problem per place: a union's branches each report the same value.
+            found.setdefault(path, diagnostic)
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A file's model, kept even when some items of its main list are broken.
+
+    `kept` are the indices, in the file, of the items the model holds, so that
+    cross-file checks can still run on the sound items and point at the right lines.
+    """
+
+    model: Any
+    kept: list[int]
+    diagnostics: list[Diagnostic]
+
+
+def _validate_shape(doc: Document, root: type[BaseModel], items: str) -> Shaped:
     try:
-        return root.model_validate(doc.data), []
+        model = root.model_validate(doc.data)
+        return Shaped(model, list(range(len(getattr(model, items)))), [])
     except ValidationError as exc:
-        found: dict[tuple[YamlPath, int, int], Diagnostic] = {}
-        for error in exc.errors(include_url=False):
-            diagnostic = _shape_diagnostic(doc, root, error)
-            if diagnostic is not None:
-                # One problem per place: a union's branches each report the same value.
-                found.setdefault((error["loc"][:-1] if error["loc"] and error["loc"][-1] in
-                                  ("str", "int") else error["loc"],
-                                  diagnostic.line, diagnostic.column), diagnostic)
-        return None, list(found.values())
+        diagnostics = _shape_errors(doc, root, exc)
+        locs = [error["loc"] for error in exc.errors(include_url=False)]
+    data = doc.data
+    if not (isinstance(data, dict) and isinstance(data.get(items), list)
+            and all(len(loc) > 1 and loc[0] == items for loc in locs)):
+        return Shaped(None, [], diagnostics)
+    broken = {loc[1] for loc in locs}
+    kept = [index for index in range(len(data[items])) if index not in broken]
+    try:
+        model = root.model_validate({**data, items: [data[items][i] for i in kept]})
+    except ValidationError:  # pragma: no cover - the kept items each validated above
+        return Shaped(None, [], diagnostics)
+    return Shaped(model, kept, diagnostics)
 
 
-def _read(folder: Path, name: str, root: type[BaseModel],
-          limits: Limits) -> tuple[Document | None, Any, list[Diagnostic]]:
+def _read(folder: Path, name: str, root: type[BaseModel], items: str,
+          limits: Limits) -> tuple[Document | None, Shaped]:
     doc, diagnostics = read_document(folder / name, _display(folder, name), limits)
     if doc is None:
-        return None, None, diagnostics
-    model, shape = _validate_shape(doc, root)
-    return doc, model, diagnostics + shape
+        return None, Shaped(None, [], diagnostics)
+    shaped = _validate_shape(doc, root, items)
+    return doc, Shaped(shaped.model, shaped.kept, diagnostics + shaped.diagnostics)
+
+
+def _raw_ids(doc: Document) -> frozenset[str]:
+    """Ids of every study written in the file, sound or not, so that a coding to a
+    study with some other problem is not also reported as unknown."""
+    studies = doc.data.get("studies") if isinstance(doc.data, dict) else None
+    if not isinstance(studies, list):
+        return frozenset()
+    return frozenset(item["id"] for item in studies
+                     if isinstance(item, dict) and isinstance(item.get("id"), str))
 
 
 def validate_folder(folder: Path, limits: Limits | None = None) -> Report:
@@ -189,15 +233,18 @@ def validate_folder(folder: Path, limits: Limits | None = None) -> Report:
     if not folder.is_dir():
         raise PeersynthError(f"{folder.as_posix()} is not a folder",
                              "pass the folder that holds studies.yaml and themes.yaml")
-    studies_doc, studies, found = _read(folder, STUDIES_FILE, StudiesFile, limits)
-    themes_doc, themes, themes_found = _read(folder, THEMES_FILE, ThemesFile, limits)
-    found.extend(themes_found)
-    if studies is not None and studies_doc is not None:
-        found.extend(run_checks(Context(studies, studies_doc, themes, themes_doc)))
+    studies_doc, studies = _read(folder, STUDIES_FILE, StudiesFile, "studies", limits)
+    themes_doc, themes = _read(folder, THEMES_FILE, ThemesFile, "themes", limits)
+    found = studies.diagnostics + themes.diagnostics
+    if studies.model is not None and studies_doc is not None:
+        found.extend(run_checks(Context(
+            studies.model, studies_doc, studies.kept, _raw_ids(studies_doc),
+            themes.model, themes_doc, themes.kept,
+            complete=not studies.diagnostics and not themes.diagnostics)))
     diagnostics = tuple(sorted(found, key=Diagnostic.sort_key))
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
-    review = None if has_errors or studies is None or themes is None else Review(
-        studies_file=studies, themes_file=themes)
+    review = None if has_errors or studies.model is None or themes.model is None else Review(
+        studies_file=studies.model, themes_file=themes.model)
     return Report(folder, (_display(folder, STUDIES_FILE), _display(folder, THEMES_FILE)),
                   diagnostics, review)
 
