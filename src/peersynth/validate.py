@@ -92,7 +92,7 @@ _READ_AS = {bool: "a boolean", int: "a number", float: "a number", type(None): "
 
 def _describe(value: Any) -> str:
     if isinstance(value, Implicit):
-        return f"a {value.kind}"
+        return "a date" if value.kind == "date" else "a number in a non-decimal form"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -150,8 +150,11 @@ def _shape_diagnostic(doc: Document, root: type[BaseModel], error: Any,
                       f"write it in quotes: \"{shown}\"")
         detail = f"'{shown}' is {_describe(value)}" if shown is not None \
             else f"got {_describe(value)}"
-        hint = "write a plain decimal number" if isinstance(value, Implicit) and \
-            value.kind == "number" else None
+        hint = None
+        if isinstance(value, Implicit) and value.kind == "number":
+            hint = "write a plain decimal number"
+        elif isinstance(value, str) and kind in ("int_type", "float_type"):
+            hint = "remove the quotes"
         return at("wrong-type", f"'{name}' must be {wanted}; {detail}" if name else
                   f"expected {wanted}; {detail}", hint)
     if kind == "string_pattern_mismatch":
