@@ -30,8 +30,8 @@ def case_env(case: Path) -> dict[str, str]:
     env_file = case / "env"
     if not env_file.exists():
         return {}
-    pairs = (line.split("=", 1) for line in env_file.read_text().splitlines() if line)
-    return {key: value for key, value in pairs}
+    lines = env_file.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line)
 
 
 def expected(case: Path) -> list[str]:

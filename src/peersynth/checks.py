@@ -33,8 +33,16 @@ class Context:
         for study, index in zip(self.studies.studies, self.study_index, strict=True):
             yield study, ("studies", index)
 
+    @property
+    def themes_doc_(self) -> Document:
+        """themes.yaml's document, for checks registered with needs_themes."""
+        if self.themes_doc is None:
+            raise RuntimeError("a themes check ran without themes.yaml")
+        return self.themes_doc
+
     def themes_with_paths(self) -> Iterator[tuple[Theme, YamlPath]]:
-        assert self.themes is not None
+        if self.themes is None:
+            raise RuntimeError("a themes check ran without themes.yaml")
         return theme_paths(self.themes, self.theme_index)
 
     def at(self, doc: Document, code: str, path: YamlPath, message: str,
@@ -83,8 +91,9 @@ def theme_paths(themes: ThemesFile, index: list[int] | None = None,
     """Every theme in tree order with its path in themes.yaml (`index`: the file's
     index of each top-level theme, when some were left out)."""
     where = index if index is not None else range(len(themes.themes))
-    stack: list[tuple[Theme, YamlPath]] = [
-        (theme, ("themes", at)) for at, theme in zip(where, themes.themes, strict=True)][::-1]
+    top: list[tuple[Theme, YamlPath]] = [
+        (theme, ("themes", at)) for at, theme in zip(where, themes.themes, strict=True)]
+    stack = top[::-1]
     while stack:
         theme, path = stack.pop()
         yield theme, path
@@ -159,12 +168,11 @@ def _flow(ctx: Context) -> Iterator[Diagnostic]:
 
 @check("duplicate-theme-id", needs_themes=True)
 def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
-    assert ctx.themes is not None and ctx.themes_doc is not None
     first: dict[str, YamlPath] = {}
     for theme, path in ctx.themes_with_paths():
         if theme.id in first:
-            line = ctx.themes_doc.position((*first[theme.id], "id"))[0]
-            yield ctx.at(ctx.themes_doc, "duplicate-theme-id", (*path, "id"),
+            line = ctx.themes_doc_.position((*first[theme.id], "id"))[0]
+            yield ctx.at(ctx.themes_doc_, "duplicate-theme-id", (*path, "id"),
                          f"theme id '{theme.id}' is already used at line {line}",
                          "theme ids are unique across the whole tree")
         else:
@@ -174,7 +182,6 @@ def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
 @check("unknown-study", needs_themes=True)
 def _codings(ctx: Context) -> Iterator[Diagnostic]:
     """Unknown study ids and studies listed twice under one theme."""
-    assert ctx.themes is not None and ctx.themes_doc is not None
     known = ctx.all_study_ids
     for theme, path in ctx.themes_with_paths():
         seen: dict[str, int] = {}
@@ -184,11 +191,11 @@ def _codings(ctx: Context) -> Iterator[Diagnostic]:
                 near = closest(coding.study, known, limit=3)
                 hint = ("did you mean " + " or ".join(f"'{n}'" for n in near) + "?") if near \
                     else "add the study to studies.yaml"
-                yield ctx.at(ctx.themes_doc, "unknown-study", where,
+                yield ctx.at(ctx.themes_doc_, "unknown-study", where,
                              f"'{coding.study}' is not a study id", hint)
             if coding.study in seen:
-                line = ctx.themes_doc.position((*path, "studies", seen[coding.study]))[0]
-                yield ctx.at(ctx.themes_doc, "duplicate-coding", where,
+                line = ctx.themes_doc_.position((*path, "studies", seen[coding.study]))[0]
+                yield ctx.at(ctx.themes_doc_, "duplicate-coding", where,
                              f"'{coding.study}' is already coded to '{theme.id}' at line {line}",
                              "keep one entry")
             else:
@@ -201,24 +208,22 @@ NEEDS_THEMES.add("duplicate-coding")
 
 @check("reported-count-mismatch", needs_themes=True, needs_complete=True)
 def _reported(ctx: Context) -> Iterator[Diagnostic]:
-    assert ctx.themes is not None and ctx.themes_doc is not None
     known = {study.id for study in ctx.studies.studies}
     for theme, path in ctx.themes_with_paths():
         if theme.reported is None:
             continue
         coded = len(theme.rolled_up_ids & known)
         if coded != theme.reported:
-            yield ctx.at(ctx.themes_doc, "reported-count-mismatch", (*path, "reported"),
+            yield ctx.at(ctx.themes_doc_, "reported-count-mismatch", (*path, "reported"),
                          f"'{theme.id}' reports {theme.reported} studies but {coded} are coded",
                          "code the missing studies, or correct the reported count")
 
 
 @check("uncoded-study", needs_themes=True, needs_complete=True)
 def _uncoded(ctx: Context) -> Iterator[Diagnostic]:
-    assert ctx.themes is not None
-    coded: set[str] = set()
-    for theme in ctx.themes.themes:
-        coded |= theme.rolled_up_ids
+    if ctx.themes is None:
+        return
+    coded = frozenset[str]().union(*(theme.rolled_up_ids for theme in ctx.themes.themes))
     for study, path in ctx.studies_with_paths():
         if study.id not in coded:
             yield ctx.at(ctx.studies_doc, "uncoded-study", (*path, "id"),
@@ -228,10 +233,9 @@ def _uncoded(ctx: Context) -> Iterator[Diagnostic]:
 
 @check("empty-theme", needs_themes=True, needs_complete=True)
 def _empty(ctx: Context) -> Iterator[Diagnostic]:
-    assert ctx.themes is not None and ctx.themes_doc is not None
     for theme, path in ctx.themes_with_paths():
         if not theme.rolled_up_ids:
-            yield ctx.at(ctx.themes_doc, "empty-theme", (*path, "id"),
+            yield ctx.at(ctx.themes_doc_, "empty-theme", (*path, "id"),
                          f"theme '{theme.id}' has no studies", "code the studies that support it")
 
 

@@ -39,7 +39,8 @@ class Diagnostic:
 
     def text(self) -> str:
         message = self.message if self.hint is None else f"{self.message} ({self.hint})"
-        return f"{self.file}:{self.line}:{self.column}: {self.severity.value}[{self.code}] {message}"
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.severity.value}[{self.code}] {message}"
 
 
 E = Severity.ERROR
@@ -54,7 +55,8 @@ _CODES = [
     Code("empty-file", E, "File holds no YAML document",
          "Add the top-level key the file needs (`studies:` or `themes:`)."),
     Code("yaml-syntax", E, "YAML syntax error",
-         "Fix the YAML at the position shown; indentation and unclosed quotes are the usual causes."),
+         "Fix the YAML at the position shown; indentation and unclosed quotes are the usual "
+         "causes."),
     Code("multiple-documents", E, "More than one YAML document in a file",
          "Remove the extra `---` separator: each file holds one document."),
     Code("duplicate-key", E, "The same key twice in one mapping",
@@ -77,7 +79,8 @@ _CODES = [
     Code("wrong-type", E, "Value of the wrong type", "Write a value of the type named."),
     Code("invalid-id", E, "Id that is not a lowercase slug",
          "Use lowercase letters, digits and single hyphens or underscores, e.g. `ref44`."),
-    Code("invalid-value", E, "Value out of range or badly formed", "Write a value in the range named."),
+    Code("invalid-value", E, "Value out of range or badly formed",
+         "Write a value in the range named."),
     # Cross-references and counts
     Code("duplicate-study-id", E, "Two studies with one id", "Give each study its own id."),
     Code("duplicate-theme-id", E, "Two themes with one id",
@@ -92,7 +95,8 @@ _CODES = [
          "Use a value of the vocabulary, or add the value under `vocabularies:`."),
     Code("flow-mismatch", E, "flow.included differs from the number of studies",
          "Make `review.flow.included` equal the number of studies listed."),
-    Code("reported-count-mismatch", W, "A theme's `reported` count differs from its coded count",
+    Code("reported-count-mismatch", W,
+         "A theme's `reported` count differs from its coded count",
          "Code the missing studies, or correct `reported` to what the manuscript states."),
     Code("uncoded-study", W, "Study coded to no theme",
          "Code the study to the themes it supports, or remove it if it is not included."),

@@ -79,7 +79,8 @@ def _model_at(root: type[BaseModel], path: YamlPath) -> type[BaseModel] | None:
     rest = names[1:]
     while rest[:1] == ["subthemes"]:
         rest = rest[1:]
-    return {(): Theme, ("studies",): Coding}.get(tuple(rest))
+    shapes = {(): Theme, ("studies",): Coding}
+    return shapes.get(tuple(rest))
 
 
 _TYPE_NAMES = {
