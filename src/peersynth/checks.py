@@ -76,7 +76,8 @@ def closest(word: str, choices: Iterable[str], limit: int = 1) -> list[str]:
     # Imported here: rapidfuzz is only needed once something is wrong.
     from rapidfuzz import fuzz, process, utils
 
-    found = process.extract(word, list(choices), scorer=fuzz.WRatio, limit=limit,
+    pool = choices if isinstance(choices, list) else list(choices)
+    found = process.extract(word, pool, scorer=fuzz.WRatio, limit=limit,
                             score_cutoff=70, processor=utils.default_process)
     return [choice for choice, _score, _index in found]
 
@@ -183,23 +184,25 @@ def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
 def _codings(ctx: Context) -> Iterator[Diagnostic]:
     """Unknown study ids and studies listed twice under one theme."""
     known = ctx.all_study_ids
+    choices: list[str] = []  # built once, on the first unknown id
     for theme, path in ctx.themes_with_paths():
         seen: dict[str, int] = {}
-        for index, coding in enumerate(theme.codings):
+        for index, study in enumerate(theme.coded_ids()):
             where = (*path, "studies", index, "study")
-            if coding.study not in known:
-                near = closest(coding.study, known, limit=3)
+            if study not in known:
+                choices = choices or sorted(known)
+                near = closest(study, choices, limit=3)
                 hint = ("did you mean " + " or ".join(f"'{n}'" for n in near) + "?") if near \
                     else "add the study to studies.yaml"
                 yield ctx.at(ctx.themes_doc_, "unknown-study", where,
-                             f"'{coding.study}' is not a study id", hint)
-            if coding.study in seen:
-                line = ctx.themes_doc_.position((*path, "studies", seen[coding.study]))[0]
+                             f"'{study}' is not a study id", hint)
+            if study in seen:
+                line = ctx.themes_doc_.position((*path, "studies", seen[study]))[0]
                 yield ctx.at(ctx.themes_doc_, "duplicate-coding", where,
-                             f"'{coding.study}' is already coded to '{theme.id}' at line {line}",
+                             f"'{study}' is already coded to '{theme.id}' at line {line}",
                              "keep one entry")
             else:
-                seen[coding.study] = index
+                seen[study] = index
 
 
 CHECKS["duplicate-coding"] = CHECKS["unknown-study"]  # one pass yields both codes

@@ -35,7 +35,9 @@ LONG_FORM = "long-form"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: the validators are built on first validation, so that a run that
+    # reads the review from the cache never pays for building them.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Flow(_Model):
@@ -114,10 +116,15 @@ class Theme(_Model):
         """This theme's own codings, short forms made long."""
         return [Coding(study=entry) if isinstance(entry, str) else entry for entry in self.studies]
 
+    def coded_ids(self) -> Iterator[str]:
+        """The study id of each of this theme's codings, in file order, without building
+        a Coding for each short form (a large review has hundreds of thousands)."""
+        return (entry if isinstance(entry, str) else entry.study for entry in self.studies)
+
     @cached_property
     def study_ids(self) -> frozenset[str]:
         """Studies coded to this theme directly."""
-        return frozenset(coding.study for coding in self.codings)
+        return frozenset(self.coded_ids())
 
     @cached_property
     def rolled_up_ids(self) -> frozenset[str]:
@@ -144,7 +151,7 @@ class ThemesFile(_Model):
 class Review(BaseModel):
     """A validated review: both files, read together."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     studies_file: StudiesFile
     themes_file: ThemesFile
