@@ -10,9 +10,10 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from peersynth.cache import cached_review
 from peersynth.errors import PeersynthError
 from peersynth.models import Review
-from peersynth.validate import DATA_ENV, validate_folder
+from peersynth.validate import DATA_ENV
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,6 +29,15 @@ DataOption = Annotated[
     ),
 ]
 DEFAULT_DATA = Path("data")
+
+NoCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Read and validate the files even when they are unchanged since the last run "
+             "(the cache lives in $PEERSYNTH_CACHE_DIR, else the user's cache folder).",
+    ),
+]
 
 
 def say(message: str) -> None:
@@ -55,9 +65,13 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def load_review(data: Path) -> Review:
-    """The validated review, or exit 1 after printing its errors to stderr."""
-    report = validate_folder(data)
+def load_review(data: Path, *, no_cache: bool = False) -> Review:
+    """The validated review, or exit 1 after printing its errors to stderr.
+
+    Unchanged files are read from the cache of validated reviews (`--no-cache` skips it);
+    the result, warnings included, is the same either way.
+    """
+    report = cached_review(data, use_cache=not no_cache)
     for diagnostic in report.diagnostics:
         say(diagnostic.text())
     if report.review is None:

@@ -1,0 +1,249 @@
+"""Reuse the validated review while its files are unchanged: an on-disk cache outside the review.
+
+A reviewer runs `tally` or `cite` many times on the same files, and reading the
+YAML is by far the largest cost. After a review validates with no errors, its
+models (and any warnings) are written as JSON to the user's cache directory;
+the next run whose two files hash the same reads that entry instead.
+
+- Key: the sha256 of both files' bytes, peersynth's version, Python's version,
+  the reading limits and the folder (diagnostics name files by the folder given).
+  One entry per folder, replaced when the files change, so the cache stays small.
+- An entry is JSON, never pickle: a header line, then the body; the header holds
+  the key and the sha256 of the body, and an entry that does not match is ignored.
+  The body is the `model_dump(mode="json", exclude_unset=True)` of the review,
+  rebuilt with `model_construct`: it was validated when it was written and its
+  checksum shows it is unchanged since.
+- Written atomically (a temporary file, then `os.replace`); never into the review
+  folder; a cache directory that cannot be read or written only makes runs slower.
+- A review with errors is never cached, and the result is always what
+  `validate_folder` would return.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel
+
+from peersynth import __version__
+from peersynth.diagnostics import Diagnostic, Severity
+from peersynth.loading import Limits
+from peersynth.models import Review
+from peersynth.validate import STUDIES_FILE, THEMES_FILE, Report, validate_folder
+
+CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
+FORMAT: Final = 1
+_MAGIC: Final = "peersynth-cache"
+
+
+def cache_dir(environ: typing.Mapping[str, str] = os.environ) -> Path:
+    """$PEERSYNTH_CACHE_DIR, else $XDG_CACHE_HOME/peersynth, else ~/.cache/peersynth."""
+    explicit = environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit)
+    xdg = environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "peersynth"
+
+
+def _read_files(folder: Path) -> tuple[bytes, bytes] | None:
+    """Both files' bytes, or None when either cannot be read (validation then says why)."""
+    try:
+        return (folder / STUDIES_FILE).read_bytes(), (folder / THEMES_FILE).read_bytes()
+    except OSError:
+        return None
+
+
+def content_digest(files: tuple[bytes, bytes], limits: Limits) -> str:
+    """What a cached result depends on besides the folder: the bytes, the versions, the limits."""
+    digest = hashlib.sha256()
+    for part in (_MAGIC, str(FORMAT), __version__, sys.version, repr(astuple(limits))):
+        digest.update(part.encode() + b"\0")
+    for data in files:
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def entry_path(folder: Path, directory: Path) -> Path:
+    """The one entry of this folder, as given and as resolved (diagnostics name the former)."""
+    where = f"{folder.as_posix()}\0{folder.resolve().as_posix()}"
+    return directory / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}.json"
+
+
+# Rebuilding models without validation, by their field annotations.
+
+_Build = Callable[[Any], Any]
+_BUILDERS: dict[Any, _Build] = {}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _builder(annotation: Any) -> _Build:
+    """A function that turns the JSON form of `annotation` back into its Python value."""
+    found = _BUILDERS.get(annotation)
+    if found is None:
+        found = _BUILDERS[annotation] = _make_builder(annotation)
+    return found
+
+
+def _make_builder(annotation: Any) -> _Build:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _builder(args[0])
+    if origin is typing.Union or origin is types.UnionType:
+        # JSON objects are the model arm; every other arm of our unions is a plain value.
+        models = [arg for arg in args if _model_of(arg) is not None]
+        if not models:
+            return _same
+        build_model = _builder(models[0])
+        return lambda value: build_model(value) if type(value) is dict else value
+    if origin is list:
+        item = _builder(args[0])
+        if item is _same:
+            return list
+        return lambda value: [item(element) for element in value]
+    if origin is dict:
+        item = _builder(args[1])
+        if item is _same:
+            return dict
+        return lambda value: {key: item(element) for key, element in value.items()}
+    model = _model_of(annotation)
+    if model is not None:
+        return _model_builder(model)
+    return _same
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _model_builder(model: type[BaseModel]) -> _Build:
+    fields: dict[str, _Build] = {}
+
+    def build(value: Any) -> Any:
+        if not fields:  # filled on first use: a model may refer to itself
+            fields.update({name: _builder(info.annotation)
+                           for name, info in model.model_fields.items()})
+        return model.model_construct(
+            **{name: fields[name](item) for name, item in value.items()})
+
+    return build
+
+
+def dump_review(review: Review) -> Any:
+    """The JSON-ready form of a validated review, holding only the fields its files set."""
+    return review.model_dump(mode="json", exclude_unset=True)
+
+
+def rebuild_review(data: Any) -> Review:
+    """The review from `dump_review`'s output, without validating it again."""
+    review: Review = _builder(Review)(data)
+    return review
+
+
+# Entries.
+
+def _encode(report: Report, digest: str) -> bytes:
+    assert report.review is not None
+    body = json.dumps({
+        "files": list(report.files),
+        "diagnostics": [[d.code, d.severity.value, d.file, d.line, d.column, d.message, d.hint]
+                        for d in report.diagnostics],
+        "review": dump_review(report.review),
+    }, ensure_ascii=False, separators=(",", ":")).encode()
+    header = json.dumps({"magic": _MAGIC, "format": FORMAT, "key": digest,
+                         "sha256": hashlib.sha256(body).hexdigest()})
+    return header.encode() + b"\n" + body
+
+
+def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
+    """The report an entry holds, or None when it is for other files or is damaged."""
+    head, newline, body = raw.partition(b"\n")
+    if not newline:
+        return None
+    try:
+        header = json.loads(head)
+        if not (isinstance(header, dict) and header.get("magic") == _MAGIC
+                and header.get("format") == FORMAT and header.get("key") == digest
+                and header.get("sha256") == hashlib.sha256(body).hexdigest()):
+            return None
+        content = json.loads(body)
+        diagnostics = tuple(
+            Diagnostic(code, Severity(severity), file, line, column, message, hint)
+            for code, severity, file, line, column, message, hint in content["diagnostics"])
+        review = rebuild_review(content["review"])
+        files = tuple(content["files"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        return None
+    return Report(folder, files, diagnostics, review)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace the entry atomically; a cache that cannot be written is left alone."""
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError:
+        pass
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None = None,
+                  directory: Path | None = None) -> Report:
+    """The same report as `validate_folder(folder)`, from the cache when the files are unchanged.
+
+    `use_cache=False` neither reads nor writes the cache. `directory` defaults to
+    `cache_dir()`. Raises what `validate_folder` raises (PeersynthError) for a folder
+    or file that is missing or unreadable.
+    """
+    limits = limits or Limits.from_env()
+    if not use_cache:
+        return validate_folder(folder, limits)
+    files = _read_files(folder) if folder.is_dir() else None
+    if files is None:
+        return validate_folder(folder, limits)
+    digest = content_digest(files, limits)
+    path = entry_path(folder, directory or cache_dir())
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = None
+    if raw is not None:
+        found = _decode(raw, folder, digest)
+        if found is not None and found.files == tuple(
+                (folder / name).as_posix() for name in (STUDIES_FILE, THEMES_FILE)):
+            return found
+    report = validate_folder(folder, limits)
+    # Cache only what was read from these very bytes: the files may change meanwhile.
+    if report.review is not None and _read_files(folder) == files:
+        _write(path, _encode(report, digest))
+    return report

@@ -1,0 +1,83 @@
+"""The benchmark generator and the runner's arithmetic (no timing is asserted)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from peersynth.validate import validate_folder
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import generate
+import run
+
+
+def test_the_generator_is_deterministic() -> None:
+    assert generate.generate(40) == generate.generate(40)
+    assert generate.generate(40) != generate.generate(40, seed=1)
+
+
+@pytest.mark.parametrize("size", [16, 300])
+def test_generated_reviews_validate_cleanly(tmp_path: Path, size: int) -> None:
+    report = validate_folder(generate.write_review(tmp_path, size))
+    assert report.diagnostics == ()
+    assert report.review is not None
+    assert len(report.review.studies) == size
+    depths = {depth for _theme, depth in report.review.themes_file.walk()}
+    assert depths in ({0, 1}, {0, 1, 2})
+    themes = generate.themes_for(size)
+    codings = sum(len(theme.studies) for theme, _ in report.review.themes_file.walk())
+    assert size * themes * 0.08 <= codings <= size * themes * 0.12 + themes
+
+
+def T(seconds: float, rss: int = 100) -> run.Timing:
+    return run.Timing(seconds, rss, 3, True)
+
+
+FAKE: run.Results = {
+    "shipped": {run.PASS: T(0.01), run.VALIDATE: T(0.2), run.TALLY: T(0.09),
+                run.JSONSCHEMA: T(0.6), run.YAMLLINT: T(0.1)},
+    "10000": {run.PARSE: T(2.0, 100_000), run.VALIDATE: T(2.2, 140_000), run.TALLY: T(0.19),
+              run.JSONSCHEMA: T(14.0)},
+    "50000": {run.VALIDATE: T(12.5)},
+}
+
+
+def test_ratios() -> None:
+    assert run.ratio(T(1.0), T(4.0)) == 0.25
+    assert run.ratio(T(1.0, 300), T(1.0, 200), memory=True) == 1.5
+    assert run.ratio(None, T(1.0)) is None
+    assert run.ratio(T(1.0), T(0.0)) is None
+
+
+def test_targets_from_fake_timings() -> None:
+    found = {target.text: target for target in run.targets(FAKE)}
+    verdicts = {text: target.met for text, target in found.items()}
+    assert verdicts == {
+        "shipped review: validate / check-jsonschema (both files)": True,  # 0.33
+        "shipped review: peersynth tally (repeat) / yamllint": True,  # 0.9
+        "10,000: validate / C-loader parse": True,  # 1.1
+        "10,000: check-jsonschema / validate (speed-up)": True,  # 6.4
+        "10,000: validate peak memory / C-loader's": False,  # 1.4
+        "10,000: peersynth tally (repeat) / C-loader parse": True,  # 0.095
+        "growth: validate at 50,000 / at 10,000": False,  # 5.68
+    }
+    assert found["growth: validate at 50,000 / at 10,000"].value == pytest.approx(12.5 / 2.2)
+
+
+def test_unmeasured_targets_are_not_met_or_failed() -> None:
+    found = run.targets({"10000": {run.VALIDATE: T(1.0)}})
+    assert {target.met for target in found} == {None}
+
+
+def test_the_table_shows_every_command_and_target() -> None:
+    table = run.markdown(FAKE, ["a note"])
+    x = run.X
+    assert f"| 10000 | peersynth validate | 2.200 s | 1.10{x} | 0.16{x} | 137 MB | 1.40{x} | 3 |" \
+        in table
+    assert f"| 10,000: validate peak memory / C-loader's | 1.40{x} | \u2264 1.3{x} | **no** |" \
+        in table
+    assert table.endswith("- a note\n")

@@ -1,0 +1,166 @@
+"""The review cache: same result as validating, never trusted when damaged or stale."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from peersynth import cache
+from peersynth.cache import cache_dir, cached_review, dump_review, entry_path, rebuild_review
+from peersynth.loading import Limits
+from peersynth.validate import validate_folder
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "peersynth" / "example"
+
+WARNING_THEMES = """\
+themes:
+  - id: covered
+    label: Covered
+    studies: [a1]
+  - id: empty
+    label: Empty
+"""
+STUDIES = """\
+studies:
+  - id: a1
+    ref: 1
+    authors: [Berry C]
+    year: 2011
+  - id: a2
+    attributes: {setting: inpatient}
+"""
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Path:
+    folder = tmp_path / "review"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(directory))
+    return directory
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.json")) if directory.exists() else []
+
+
+def test_a_hit_returns_what_validation_returns(review: Path, store: Path) -> None:
+    expected = validate_folder(review)
+    first = cached_review(review)
+    assert len(entries(store)) == 1
+    second = cached_review(review)
+    assert first == expected
+    assert second == expected
+    assert second.review is not None
+    assert expected.review is not None
+    assert second.review.model_dump() == expected.review.model_dump()
+
+
+def test_rebuilt_models_keep_the_fields_the_files_set(review: Path) -> None:
+    validated = validate_folder(review).review
+    assert validated is not None
+    rebuilt = rebuild_review(dump_review(validated))
+    assert rebuilt == validated
+    for old, new in zip(validated.studies, rebuilt.studies, strict=True):
+        assert old.model_fields_set == new.model_fields_set
+    for (old_theme, _), (new_theme, _) in zip(validated.themes_file.walk(),
+                                              rebuilt.themes_file.walk(), strict=True):
+        assert old_theme.model_fields_set == new_theme.model_fields_set
+        assert old_theme.rolled_up_ids == new_theme.rolled_up_ids
+        assert old_theme.codings == new_theme.codings
+
+
+def test_warnings_are_kept_in_the_entry(tmp_path: Path, store: Path) -> None:
+    folder = tmp_path / "warned"
+    folder.mkdir()
+    (folder / "studies.yaml").write_text(STUDIES)
+    (folder / "themes.yaml").write_text(WARNING_THEMES)
+    expected = validate_folder(folder)
+    assert expected.review is not None
+    assert expected.warnings == 2
+    cached_review(folder)
+    assert cached_review(folder) == expected
+
+
+def test_a_change_in_either_file_is_seen(review: Path, store: Path) -> None:
+    cached_review(review)
+    themes = review / "themes.yaml"
+    themes.write_text(themes.read_text().replace("study: ref33\n", "study: ref99\n", 1))
+    report = cached_review(review)
+    assert report.review is None
+    assert report == validate_folder(review)
+    assert [d.code for d in report.diagnostics if d.code == "unknown-study"]
+
+
+def test_reviews_with_errors_are_not_cached(review: Path, store: Path) -> None:
+    (review / "studies.yaml").write_text("studies:\n  - id: Not A Slug\n")
+    assert cached_review(review).review is None
+    assert entries(store) == []
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: raw[:-10],
+    lambda raw: raw.replace(b"ref33", b"ref34", 1),
+    lambda raw: b"",
+    lambda raw: b"{not json\n{}",
+    lambda raw: raw.split(b"\n", 1)[0] + b"\n" + b"[]",
+])
+def test_a_damaged_entry_is_ignored_and_replaced(review: Path, store: Path,
+                                                 damage: object) -> None:
+    cached_review(review)
+    [entry] = entries(store)
+    assert callable(damage)
+    entry.write_bytes(damage(entry.read_bytes()))
+    assert cached_review(review) == validate_folder(review)
+    assert cached_review(review) == validate_folder(review)
+
+
+def test_no_cache_neither_reads_nor_writes(review: Path, store: Path) -> None:
+    assert cached_review(review, use_cache=False) == validate_folder(review)
+    assert entries(store) == []
+
+
+def test_an_unwritable_cache_only_costs_time(review: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    report = cached_review(review, directory=blocker / "cache")
+    assert report == validate_folder(review)
+
+
+def test_nothing_is_written_into_the_review_folder(review: Path, store: Path) -> None:
+    before = sorted(os.listdir(review))
+    cached_review(review)
+    cached_review(review)
+    assert sorted(os.listdir(review)) == before
+
+
+def test_other_limits_are_another_key(review: Path, store: Path) -> None:
+    cached_review(review)
+    tight = Limits(max_file_bytes=100)
+    report = cached_review(review, limits=tight)
+    assert report.review is None
+    assert [d.code for d in report.diagnostics][:1] == ["file-too-large"]
+
+
+def test_the_same_files_elsewhere_name_their_own_paths(review: Path, store: Path,
+                                                       tmp_path: Path) -> None:
+    other = tmp_path / "copy"
+    shutil.copytree(review, other)
+    cached_review(review)
+    assert cached_review(other).files == validate_folder(other).files
+    assert entry_path(review, store) != entry_path(other, store)
+
+
+def test_cache_dir_follows_the_environment(tmp_path: Path) -> None:
+    assert cache_dir({"PEERSYNTH_CACHE_DIR": "/x"}) == Path("/x")
+    assert cache_dir({"XDG_CACHE_HOME": "/y"}) == Path("/y/peersynth")
+    assert cache_dir({"XDG_CACHE_HOME": "relative"}) == Path.home() / ".cache" / "peersynth"
+    assert cache_dir({}) == Path.home() / ".cache" / "peersynth"
