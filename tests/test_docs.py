@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _generator() -> object:
-    spec = importlib.util.spec_from_file_location("docs_generate", ROOT / "docs" / "generate.py")
+    spec = importlib.util.spec_from_file_location("docs_generate", ROOT / "docs" / "gen_diagnostics.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -23,7 +23,7 @@ def _generator() -> object:
 def test_diagnostics_page_is_generated_from_the_registry() -> None:
     generator = _generator()
     committed = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
-    assert committed == generator.render(), "run: python docs/generate.py"  # type: ignore[attr-defined]
+    assert committed == generator.render(), "run: python docs/gen_diagnostics.py"  # type: ignore[attr-defined]
 
 
 def test_diagnostics_page_documents_every_code_once() -> None:

@@ -83,7 +83,8 @@ def test_json_report_shape(broken: Path) -> None:
     assert body["version"] == 1
     assert body["valid"] is False
     assert (body["errors"], body["warnings"]) == (3, 0)
-    assert body["files"] == [f"{broken.as_posix()}/studies.yaml", f"{broken.as_posix()}/themes.yaml"]
+    folder = broken.as_posix()
+    assert body["files"] == [f"{folder}/studies.yaml", f"{folder}/themes.yaml"]
     first = body["diagnostics"][0]
     assert set(first) == {"code", "severity", "file", "line", "column", "message", "hint"}
     assert (first["code"], first["line"], first["column"]) == ("not-in-vocabulary", 3, 14)

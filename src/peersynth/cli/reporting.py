@@ -1,1 +1,289 @@
-"""tally, cite, matrix, studies and init."""
+"""tally, cite, matrix, studies and init: parse the options, call analysis, render, print."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from peersynth import analysis, scaffold
+from peersynth.analysis import Order, Style
+from peersynth.cli import app
+from peersynth.cli.common import (
+    DEFAULT_DATA,
+    DataOption,
+    NoCacheOption,
+    handles_errors,
+    load_review,
+    say,
+)
+from peersynth.errors import UsageError
+from peersynth.models import Review
+from peersynth.render import (
+    CiteFormat,
+    TableFormat,
+    render_characteristics,
+    render_citations,
+    render_matrix,
+    render_tally,
+)
+
+FormatOption = Annotated[
+    TableFormat,
+    typer.Option("--format", "-f",
+                 help="table (rich on a terminal, plain text when piped), markdown, csv, "
+                      "json or latex (booktabs)."),
+]
+RollupOption = Annotated[
+    bool,
+    typer.Option("--rollup/--no-rollup",
+                 help="Count a study under a theme when it is coded to the theme or to any "
+                      "subtheme below it; --no-rollup counts direct codings only."),
+]
+
+
+def _emit(text: str) -> None:
+    """Write a result to stdout, even where its encoding lacks a character (an en dash)."""
+    try:
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:
+            encoding = sys.stdout.encoding or "ascii"
+            sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error worth a traceback at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(1) from None
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _note_unmatched(review: Review, where: list[tuple[str, str]]) -> None:
+    for condition, near in analysis.unmatched(review, where):
+        hint = f" (did you mean '{near}'?)" if near else ""
+        say(f"peersynth: note: no study has {condition.field} = '{condition.value}'{hint}")
+
+
+@app.command()
+@handles_errors
+def tally(
+    data: DataOption = DEFAULT_DATA,
+    fmt: FormatOption = TableFormat.table,
+    rollup: RollupOption = True,
+    by: Annotated[
+        Optional[str],  # noqa: UP045 - typer reads the annotation at run time
+        typer.Option("--by", metavar="FIELD",
+                     help="Crosstab against country, design, quality, year or any attribute: "
+                          "one column per value, n/N within each column."),
+    ] = None,
+    where: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--where", "-w", metavar="FIELD=VALUE",
+                     help="Keep only the studies with this value (repeatable; values of one "
+                          "field are alternatives, different fields must all hold); N becomes "
+                          "the number kept."),
+    ] = None,
+    explode: Annotated[
+        bool,
+        typer.Option("--explode",
+                     help="With --by country: count a study with several countries under each "
+                          "of them instead of under 'Multiple countries'."),
+    ] = False,
+    sort: Annotated[
+        Order,
+        typer.Option("--sort", help="tree order, or by count within each level (subthemes "
+                                    "stay under their parent)."),
+    ] = Order.tree,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Count the studies behind every theme: n/N and percent, subthemes indented.
+
+    n counts the studies coded to a theme or to any of its subthemes; N is the
+    number of studies in scope. Percents are rounded halves up; with N = 0 the
+    percent shows as "\u2013" (null in json).
+
+    json: {"version": 1, "rollup", "where", "by", "explode", "N", "columns":
+    [{"value", "N", "studies"}], "themes": [{"id", "label", "depth", "n", "N",
+    "percent", "studies", "columns": [{"value", "n", "N", "percent", "studies"}]}]}
+
+    **Examples**
+
+        peersynth tally
+
+        peersynth tally --by country --explode
+
+        peersynth tally --where design=qualitative --where quality=good --format markdown
+
+        peersynth tally --no-rollup --sort count --format csv > themes.csv
+    """
+    review = load_review(data, no_cache=no_cache)
+    pairs = [analysis.parse_where(text) for text in where or []]
+    if explode and (by is None or analysis.resolve_field(review, by) != "country"):
+        raise UsageError("--explode needs --by country",
+                         "a study has several values only for country")
+    result = analysis.tally(review, rollup=rollup, where=pairs, by=by, explode=explode,
+                            order=sort)
+    _note_unmatched(review, pairs)
+    _emit(render_tally(result, fmt, _is_terminal()))
+
+
+@app.command()
+@handles_errors
+def cite(
+    theme: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(metavar="THEME", show_default=False,
+                       help="Theme id or label; case, spaces, hyphens and small typos do not "
+                            "matter. Every theme when left out."),
+    ] = None,
+    data: DataOption = DEFAULT_DATA,
+    style: Annotated[
+        Style,
+        typer.Option("--style", "-s",
+                     help="numeric ([33\u201336, 38] from ref), author-year (Berry et al. 2011) "
+                          "or id."),
+    ] = Style.numeric,
+    fmt: Annotated[
+        CiteFormat,
+        typer.Option("--format", "-f", help="table, markdown, csv or json."),
+    ] = CiteFormat.table,
+    rollup: RollupOption = True,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Cite the studies behind a theme, or print the citation map of every theme.
+
+    Numeric citations are sorted, with runs of three or more as ranges:
+    `Role clarity (12/16): [33\u201342, 44, 45]`. A study without `ref` is never
+    dropped: it is listed after the numbers as `(no ref: study-id, ...)`, and a
+    note on stderr says so. An unknown or ambiguous THEME exits 1 naming the
+    closest themes.
+
+    json: {"version": 1, "style", "rollup", "N", "themes": [{"id", "label",
+    "depth", "n", "N", "citation", "unnumbered", "studies"}]}
+
+    **Examples**
+
+        peersynth cite role-clarity
+
+        peersynth cite "role clarty" --style author-year
+
+        peersynth cite --format markdown
+    """
+    review = load_review(data, no_cache=no_cache)
+    found = analysis.find_theme(review, theme) if theme is not None else None
+    result = analysis.citations(review, style, rollup=rollup, theme=found)
+    _emit(render_citations(result, fmt, single=found is not None, is_terminal=_is_terminal()))
+    unnumbered = list(dict.fromkeys(i for row in result.rows for i in row.citation.unnumbered))
+    if unnumbered:
+        say(f"peersynth: note: no ref number for {', '.join(unnumbered)}, listed as "
+            "'(no ref: ...)'; add `ref:` in studies.yaml, or use --style author-year")
+
+
+@app.command()
+@handles_errors
+def matrix(
+    data: DataOption = DEFAULT_DATA,
+    fmt: FormatOption = TableFormat.table,
+    rollup: RollupOption = True,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Print the study-by-theme matrix (the usual "Table 2").
+
+    Rows are the studies in reference order, columns the themes in tree order,
+    with a total for each; a parent theme's column marks the studies of its
+    subthemes too unless --no-rollup.
+
+    json: {"version": 1, "rollup", "N", "themes": [{"id", "label", "depth", "n"}],
+    "studies": [{"id", "ref", "label", "themes", "total"}]}
+
+    **Examples**
+
+        peersynth matrix
+
+        peersynth matrix --format latex > table2.tex
+
+        peersynth matrix --no-rollup --format csv > matrix.csv
+    """
+    review = load_review(data, no_cache=no_cache)
+    _emit(render_matrix(analysis.matrix(review, rollup=rollup), fmt, _is_terminal()))
+
+
+@app.command()
+@handles_errors
+def studies(
+    data: DataOption = DEFAULT_DATA,
+    fmt: FormatOption = TableFormat.table,
+    by: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--by", metavar="FIELD",
+                     help="Also count by this attribute (repeatable); --by year counts each "
+                          "year instead of giving the range."),
+    ] = None,
+    explode: Annotated[
+        bool,
+        typer.Option("--explode",
+                     help="Count a study with several countries under each of them instead of "
+                          "under 'Multiple countries'."),
+    ] = False,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Describe the included studies: counts by country, design and quality, the year
+    range, and the PRISMA flow numbers the review states.
+
+    A study with more than one country counts once, as "Multiple countries",
+    unless --explode.
+
+    json: {"version": 1, "N", "explode", "flow": {"records_screened", ...} or null,
+    "characteristics": [{"field", "title", "rows": [{"value", "n", "N", "percent",
+    "studies", "detail"}]}]}
+
+    **Examples**
+
+        peersynth studies
+
+        peersynth studies --explode --by lived_experience_coauthor
+
+        peersynth studies --format markdown
+    """
+    review = load_review(data, no_cache=no_cache)
+    result = analysis.characteristics(review, by=by or [], explode=explode)
+    _emit(render_characteristics(result, fmt, _is_terminal()))
+
+
+@app.command()
+@handles_errors
+def init(
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="The new review folder (created if missing).",
+                       file_okay=False, show_default=False),
+    ],
+    example: Annotated[
+        bool,
+        typer.Option("--example",
+                     help="Copy the shipped example review (Reeves et al. 2024) instead of "
+                          "the commented templates."),
+    ] = False,
+) -> None:
+    """Start a review folder: studies.yaml and themes.yaml, commented, that validate.
+
+    Never overwrites: if DIR already holds either file, nothing is written and
+    the command exits 1.
+
+    **Examples**
+
+        peersynth init my-review
+
+        peersynth init demo --example && peersynth tally --data demo
+    """
+    written = scaffold.init(folder, example=example)
+    for path in written:
+        say(f"created {path.as_posix()}")
+    say(f"next: edit them, then run `peersynth validate --data {folder.as_posix()}`")

@@ -1,0 +1,631 @@
+"""What the reporting commands compute: tallies, crosstabs, citations, the matrix, characteristics.
+
+Pure functions over a validated `Review` that return plain dataclasses; turning
+them into tables, CSV or JSON is `render`'s job. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from peersynth.checks import closest
+from peersynth.errors import PeersynthError, UsageError
+from peersynth.models import Flow, Review, Study, Theme
+
+NOT_REPORTED = "Not reported"
+MULTIPLE_COUNTRIES = "Multiple countries"
+EN_DASH = "\u2013"
+
+BUILTIN_FIELDS = ("country", "design", "quality", "year")
+_FIELD_ALIASES = {"countries": "country"}
+# Vocabulary names that govern the built-in fields (countries are checked under "countries").
+_VOCABULARY_OF = {"country": "countries", "design": "design", "quality": "quality"}
+
+
+class ThemeNotFound(PeersynthError):
+    """THEME names no theme, or more than one; exit 1 as for any problem with the data asked for."""
+
+    exit_code = 1
+
+
+def percent(n: int, total: int) -> int | None:
+    """100 n / N rounded to a whole number, halves up (12.5 -> 13); None when N is 0."""
+    if total <= 0:
+        return None
+    return (200 * n + total) // (2 * total)
+
+
+# ---------------------------------------------------------------------------
+# Fields and filters
+
+
+def _field_key(name: str) -> str:
+    return name.strip().casefold().replace("-", "_")
+
+
+def _value_key(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def available_fields(review: Review) -> list[str]:
+    """Fields --by and --where accept: the built-in ones, then every attribute name."""
+    names: dict[str, None] = {}
+    for study in review.studies:
+        names.update(dict.fromkeys(study.attributes))
+    names.update(dict.fromkeys(review.studies_file.vocabularies))
+    reserved = {*BUILTIN_FIELDS, *_FIELD_ALIASES, "countries"}
+    return [*BUILTIN_FIELDS, *(name for name in names if name not in reserved)]
+
+
+def resolve_field(review: Review, name: str) -> str:
+    """The field `name` stands for (case, and '-' for '_', do not matter)."""
+    key = _field_key(name)
+    key = _FIELD_ALIASES.get(key, key)
+    fields = available_fields(review)
+    for field in fields:
+        if _field_key(field) == key:
+            return field
+    near = closest(name, [*fields, *_FIELD_ALIASES], limit=3)
+    hint = ("did you mean " + " or ".join(f"'{_FIELD_ALIASES.get(n, n)}'" for n in
+                                          dict.fromkeys(near)) + "? ") if near else ""
+    raise UsageError(f"unknown field '{name}'", hint + "fields: " + ", ".join(fields))
+
+
+def study_values(study: Study, field: str) -> tuple[str, ...]:
+    """A study's values of a field, as text; empty when it does not report it."""
+    if field == "country":
+        return tuple(dict.fromkeys(study.countries or ()))
+    if field == "design":
+        value: object = study.design
+    elif field == "quality":
+        value = study.quality
+    elif field == "year":
+        value = study.year
+    else:
+        value = study.attributes.get(field)
+    return () if value is None else (str(value),)
+
+
+def parse_where(text: str) -> tuple[str, str]:
+    """'FIELD=VALUE' as (field, value), unchecked; a malformed condition is a usage error."""
+    name, sign, value = text.partition("=")
+    if not sign or not name.strip() or not value.strip():
+        raise UsageError(f"--where '{text}' is not FIELD=VALUE",
+                         "for example --where design=qualitative or --where country=Finland")
+    return name.strip(), value.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: str
+    value: str
+
+
+def conditions(review: Review, where: Sequence[tuple[str, str]]) -> tuple[Condition, ...]:
+    """The (field, value) pairs with their fields resolved; an unknown field is a usage error."""
+    return tuple(Condition(resolve_field(review, name), value) for name, value in where)
+
+
+def filter_studies(review: Review, where: Sequence[tuple[str, str]]) -> list[Study]:
+    """The studies every condition keeps, in file order.
+
+    Values match ignoring case and repeated spaces. Conditions on one field are
+    alternatives (design=qualitative, design=mixed-methods keeps both); conditions
+    on different fields must all hold. A study with several countries matches a
+    country condition when any of its countries does.
+    """
+    wanted: dict[str, set[str]] = {}
+    for condition in conditions(review, where):
+        wanted.setdefault(condition.field, set()).add(_value_key(condition.value))
+    return [study for study in review.studies
+            if all(any(_value_key(v) in values for v in study_values(study, field))
+                   for field, values in wanted.items())]
+
+
+def unmatched(review: Review, where: Sequence[tuple[str, str]],
+              ) -> list[tuple[Condition, str | None]]:
+    """Conditions whose value no study has, each with the nearest value the field can
+    take (none when the value is a declared one that simply no study has)."""
+    found = []
+    for condition in conditions(review, where):
+        declared = vocabulary(review, condition.field) or []
+        values = dict.fromkeys([*declared, *(v for study in review.studies
+                                              for v in study_values(study, condition.field))])
+        keys = {_value_key(v) for v in values}
+        if _value_key(condition.value) in {_value_key(v) for study in review.studies
+                                           for v in study_values(study, condition.field)}:
+            continue
+        near = [] if _value_key(condition.value) in keys or not values \
+            else closest(condition.value, values, limit=1)
+        found.append((condition, near[0] if near else None))
+    return found
+
+
+def vocabulary(review: Review, field: str) -> list[str] | None:
+    """The declared (or default) vocabulary of a field, which fixes the order of its values."""
+    vocabularies = review.studies_file.all_vocabularies
+    return vocabularies.get(_VOCABULARY_OF.get(field, field))
+
+
+def reference_order(studies: Iterable[Study]) -> list[Study]:
+    """Studies by reference number; those without one after them, in file order."""
+    listed = list(studies)
+    return sorted(listed, key=lambda s: (s.ref is None, s.ref or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """The studies with one value of a field (a column of a crosstab, a row of characteristics)."""
+
+    value: str
+    studies: tuple[str, ...]
+    # For "Multiple countries": the countries of the studies it holds.
+    detail: tuple[str, ...] = ()
+
+
+def group_studies(review: Review, studies: Sequence[Study], field: str, *,
+                  explode: bool = False) -> list[Group]:
+    """The studies grouped by their value of `field`.
+
+    Order: the vocabulary's (every value, even with no study) where one is
+    declared; years ascending; otherwise most studies first, then by name. A study
+    with several countries goes under "Multiple countries" unless `explode`, which
+    counts it under each; studies without a value come last as "Not reported".
+    """
+    buckets: dict[str, list[str]] = {}
+    multiple: list[Study] = []
+    missing: list[str] = []
+    for study in reference_order(studies):
+        values = study_values(study, field)
+        if not values:
+            missing.append(study.id)
+        elif len(values) > 1 and not explode:
+            multiple.append(study)
+        else:
+            for value in values:
+                buckets.setdefault(value, []).append(study.id)
+    declared = vocabulary(review, field)
+    if declared is not None:
+        order = list(dict.fromkeys([*declared, *buckets]))
+    elif field == "year":
+        order = sorted(buckets, key=int)
+    else:
+        order = sorted(buckets, key=lambda v: (-len(buckets[v]), fold(v)))
+    groups = [Group(value, tuple(buckets.get(value, ()))) for value in order]
+    if multiple:
+        among = tuple(dict.fromkeys(c for study in multiple for c in study.countries or ()))
+        groups.append(Group(MULTIPLE_COUNTRIES, tuple(s.id for s in multiple), among))
+    if missing:
+        groups.append(Group(NOT_REPORTED, tuple(missing)))
+    return groups
+
+
+def fold(text: str) -> str:
+    """Text for sorting and matching: no accents, no case."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+# ---------------------------------------------------------------------------
+# Tally
+
+
+class Order(str, Enum):
+    tree = "tree"
+    by_count = "count"  # not `count`, which str already has
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    n: int
+    N: int
+    studies: tuple[str, ...]
+
+    @property
+    def percent(self) -> int | None:
+        return percent(self.n, self.N)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRow:
+    id: str
+    label: str
+    depth: int
+    total: Cell
+    columns: tuple[Cell, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    rows: tuple[ThemeRow, ...]
+    N: int
+    rollup: bool
+    where: tuple[Condition, ...]
+    by: str | None
+    explode: bool
+    groups: tuple[Group, ...]
+
+
+def coded(theme: Theme, rollup: bool) -> frozenset[str]:
+    return theme.rolled_up_ids if rollup else theme.study_ids
+
+
+def _sorted_themes(themes: Sequence[Theme], order: Order,
+                   count: dict[str, int]) -> list[Theme]:
+    if order is Order.by_count:
+        # Stable: equal counts keep their order in the tree.
+        return sorted(themes, key=lambda t: -count[t.id])
+    return list(themes)
+
+
+def _walk(themes: Sequence[Theme], order: Order, count: dict[str, int],
+          depth: int = 0) -> Iterator[tuple[Theme, int]]:
+    for theme in _sorted_themes(themes, order, count):
+        yield theme, depth
+        yield from _walk(theme.subthemes, order, count, depth + 1)
+
+
+def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str]] = (),
+          by: str | None = None, explode: bool = False, order: Order = Order.tree) -> Tally:
+    """n/N for every theme, in tree order (or by count within each level, subthemes
+    staying under their parent); with `by`, also n/N within each value of that field."""
+    kept = reference_order(filter_studies(review, where))
+    field = resolve_field(review, by) if by is not None else None
+    groups = group_studies(review, kept, field, explode=explode) if field else []
+    kept_ids = [s.id for s in kept]
+
+    def cell(theme: Theme, scope: Sequence[str]) -> Cell:
+        ids = coded(theme, rollup)
+        hits = tuple(i for i in scope if i in ids)
+        return Cell(len(hits), len(scope), hits)
+
+    totals = {theme.id: cell(theme, kept_ids) for theme, _ in review.themes_file.walk()}
+    counts = {key: value.n for key, value in totals.items()}
+    rows = tuple(
+        ThemeRow(theme.id, theme.label, depth, totals[theme.id],
+                 tuple(cell(theme, group.studies) for group in groups))
+        for theme, depth in _walk(review.themes, order, counts))
+    return Tally(rows, len(kept), rollup, conditions(review, where), field, explode,
+                 tuple(groups))
+
+
+# ---------------------------------------------------------------------------
+# Citations
+
+
+class Style(str, Enum):
+    numeric = "numeric"
+    author_year = "author-year"
+    id = "id"
+
+
+def compress(numbers: Iterable[int]) -> str:
+    """'33-36, 38, 40, 41' (an en dash in fact): sorted, runs of three or more as ranges,
+    pairs kept apart."""
+    values = sorted(set(numbers))
+    parts: list[str] = []
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and values[end + 1] == values[end] + 1:
+            end += 1
+        if end - start >= 2:
+            parts.append(f"{values[start]}{EN_DASH}{values[end]}")
+        else:
+            parts.extend(str(v) for v in values[start:end + 1])
+        start = end + 1
+    return ", ".join(parts)
+
+
+def _is_initials(token: str) -> bool:
+    letters = token.replace(".", "").replace("-", "")
+    return letters.isalpha() and letters.isupper() and len(letters) <= 3
+
+
+def surname(author: str) -> str:
+    """'Berry C' -> 'Berry'; 'van der Berg JH' -> 'van der Berg'; 'Berry, C.' -> 'Berry'.
+
+    Authors are written surname first (the Vancouver form); trailing initials are dropped.
+    """
+    if "," in author:
+        return author.split(",", 1)[0].strip() or author.strip()
+    tokens = author.split()
+    while len(tokens) > 1 and _is_initials(tokens[-1]):
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def _suffix(index: int) -> str:
+    """a, b, ..., z, aa, ab, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorYear:
+    label: str
+    sort_key: tuple[str, int, str, int, str, str]
+
+
+def author_year_labels(review: Review) -> dict[str, AuthorYear]:
+    """Every study's author-year label, with a/b suffixes where two would read the same.
+
+    Suffixes are given over the whole review, in reference order, so a study
+    reads the same under every theme. A study without authors reads as its id.
+    """
+    base: dict[str, tuple[str, tuple[str, int, str, int]]] = {}
+    for study in reference_order(review.studies):
+        if not study.authors:
+            continue
+        names = [surname(a) for a in study.authors]
+        if len(names) == 1:
+            who, kind, second = names[0], 0, ""
+        elif len(names) == 2:
+            who, kind, second = f"{names[0]} & {names[1]}", 1, names[1]
+        else:
+            who, kind, second = f"{names[0]} et al.", 2, ""
+        year = str(study.year) if study.year is not None else "n.d."
+        base[study.id] = (f"{who} {year}",
+                          (fold(names[0]), kind, fold(second), study.year or 9999))
+    same: dict[str, list[str]] = {}
+    for study_id, (label, _key) in base.items():
+        same.setdefault(label, []).append(study_id)
+    labels: dict[str, AuthorYear] = {}
+    for study in review.studies:
+        if study.id not in base:
+            labels[study.id] = AuthorYear(study.id, (fold(study.id), 0, "", 0, "", study.id))
+            continue
+        label, key = base[study.id]
+        suffix = ""
+        if len(same[label]) > 1:
+            suffix = _suffix(same[label].index(study.id))
+            # APA writes "n.d.-a"; a year takes the letter directly.
+            label += f"-{suffix}" if study.year is None else suffix
+        labels[study.id] = AuthorYear(label, (*key, suffix, study.id))
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One theme's citation: `text` cites what the style can; `unnumbered` are the
+    studies numeric style cannot cite because they have no `ref`."""
+
+    text: str
+    unnumbered: tuple[str, ...] = ()
+
+    def display(self) -> str:
+        missing = f"(no ref: {', '.join(self.unnumbered)})" if self.unnumbered else ""
+        if self.text and missing:
+            return f"{self.text} {missing}"
+        return self.text or missing or "(no studies)"
+
+
+def cite_studies(review: Review, study_ids: Iterable[str], style: Style,
+                 labels: dict[str, AuthorYear] | None = None) -> Citation:
+    wanted = set(study_ids)
+    studies = [s for s in reference_order(review.studies) if s.id in wanted]
+    if not studies:
+        return Citation("")
+    if style is Style.numeric:
+        numbers = [s.ref for s in studies if s.ref is not None]
+        text = f"[{compress(numbers)}]" if numbers else ""
+        return Citation(text, tuple(s.id for s in studies if s.ref is None))
+    if style is Style.author_year:
+        labels = labels if labels is not None else author_year_labels(review)
+        ordered = sorted((labels[s.id] for s in studies), key=lambda a: a.sort_key)
+        return Citation("(" + "; ".join(a.label for a in ordered) + ")")
+    return Citation(", ".join(s.id for s in studies))
+
+
+@dataclass(frozen=True, slots=True)
+class CiteRow:
+    id: str
+    label: str
+    depth: int
+    n: int
+    N: int
+    studies: tuple[str, ...]
+    citation: Citation
+
+    def line(self) -> str:
+        return f"{self.label} ({self.n}/{self.N}): {self.citation.display()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Citations:
+    style: Style
+    rollup: bool
+    N: int
+    rows: tuple[CiteRow, ...]
+
+
+def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = True,
+              theme: Theme | None = None) -> Citations:
+    """The citation of one theme, or of every theme in tree order."""
+    labels = author_year_labels(review) if style is Style.author_year else None
+    ordered = [s.id for s in reference_order(review.studies)]
+    depths = {t.id: depth for t, depth in review.themes_file.walk()}
+    chosen = [theme] if theme is not None else [t for t, _ in review.themes_file.walk()]
+    rows = []
+    for item in chosen:
+        ids = coded(item, rollup)
+        hits = tuple(i for i in ordered if i in ids)
+        rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(hits),
+                            len(ordered), hits, cite_studies(review, hits, style, labels)))
+    return Citations(style, rollup, len(ordered), tuple(rows))
+
+
+def _theme_key(text: str) -> str:
+    """Case, spaces, hyphens and punctuation do not matter when naming a theme."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def find_theme(review: Review, query: str) -> Theme:
+    """The theme `query` names by id or label: exactly, by a unique beginning, or
+    with a small typo. No match, or several, raises ThemeNotFound naming the closest."""
+    from rapidfuzz.distance import Levenshtein
+
+    themes = [theme for theme, _ in review.themes_file.walk()]
+    keys = {theme.id: {_theme_key(theme.id), _theme_key(theme.label)} for theme in themes}
+    wanted = _theme_key(query)
+
+    def named(found: Sequence[Theme]) -> str:
+        return ", ".join(f"'{t.id}' ({t.label})" for t in found)
+
+    if wanted:
+        exact = [t for t in themes if wanted in keys[t.id]]
+        # A beginning of three or more characters, e.g. "role" for role-clarity.
+        begins = [t for t in themes if len(wanted) >= 3
+                  and any(key.startswith(wanted) for key in keys[t.id])]
+        for found in (exact, begins):
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise ThemeNotFound(f"'{query}' matches {len(found)} themes: {named(found)}",
+                                    "give more of the theme's id or label")
+        # A small typo: one edit in a short name, two in a longer one; only if unambiguous.
+        allowed = 1 if len(wanted) <= 6 else 2
+        distance = {t.id: min(Levenshtein.distance(wanted, key) for key in keys[t.id])
+                    for t in themes}
+        best = sorted((t for t in themes if distance[t.id] <= allowed),
+                      key=lambda t: distance[t.id])
+        if len(best) == 1 or (len(best) > 1 and distance[best[0].id] < distance[best[1].id]):
+            return best[0]
+    by_name = {t.label: t for t in themes} | {t.id: t for t in themes}
+    near = list(dict.fromkeys(by_name[name].id for name in closest(query, by_name, limit=4)))
+    hint = (f"did you mean {named([t for t in themes if t.id in near])}?" if near
+            else "`peersynth tally` lists every theme")
+    raise ThemeNotFound(f"no theme matches '{query}'", hint)
+
+
+# ---------------------------------------------------------------------------
+# Matrix
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeHead:
+    id: str
+    label: str
+    depth: int
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    id: str
+    ref: int | None
+    label: str
+    cells: tuple[bool, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells)
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    themes: tuple[ThemeHead, ...]
+    rows: tuple[MatrixRow, ...]
+    rollup: bool
+
+
+def matrix(review: Review, *, rollup: bool = True) -> Matrix:
+    """Studies (reference order) by themes (tree order); a cell is true when the study is
+    coded to the theme (or, with roll-up, to a theme below it)."""
+    walked = list(review.themes_file.walk())
+    labels = author_year_labels(review)
+    studies = reference_order(review.studies)
+    sets = [coded(theme, rollup) for theme, _ in walked]
+    rows = tuple(MatrixRow(s.id, s.ref, labels[s.id].label, tuple(s.id in ids for ids in sets))
+                 for s in studies)
+    heads = tuple(ThemeHead(theme.id, theme.label, depth, sum(row.cells[i] for row in rows))
+                  for i, (theme, depth) in enumerate(walked))
+    return Matrix(heads, rows, rollup)
+
+
+# ---------------------------------------------------------------------------
+# Characteristics of the included studies
+
+
+FLOW_LABELS: dict[str, str] = {
+    "records_identified": "Records identified",
+    "duplicates_removed": "Duplicates removed",
+    "records_screened": "Records screened",
+    "records_excluded": "Records excluded",
+    "reports_sought": "Reports sought for retrieval",
+    "reports_not_retrieved": "Reports not retrieved",
+    "full_text_assessed": "Full-text articles assessed",
+    "reports_excluded": "Full-text articles excluded",
+    "included": "Studies included",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FlowCount:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    field: str
+    title: str
+    rows: tuple[Group, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Characteristics:
+    N: int
+    explode: bool
+    flow: tuple[FlowCount, ...]
+    sections: tuple[Section, ...]
+
+
+def _title(field: str) -> str:
+    text = field.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _year_range(review: Review) -> list[Group]:
+    studies = reference_order(review.studies)
+    dated = [s for s in studies if s.year is not None]
+    groups = []
+    if dated:
+        first = min(s.year for s in dated if s.year is not None)
+        last = max(s.year for s in dated if s.year is not None)
+        span = str(first) if first == last else f"{first}{EN_DASH}{last}"
+        groups.append(Group(span, tuple(s.id for s in dated)))
+    missing = tuple(s.id for s in studies if s.year is None)
+    if missing:
+        groups.append(Group(NOT_REPORTED, missing))
+    return groups
+
+
+def characteristics(review: Review, *, by: Sequence[str] = (),
+                    explode: bool = False) -> Characteristics:
+    """Counts by country, design and quality, the year range (per year with by=year),
+    any other field named in `by`, and the PRISMA flow counts the review states."""
+    asked = [resolve_field(review, name) for name in by]
+    sections = []
+    for field in dict.fromkeys([*BUILTIN_FIELDS, *asked]):
+        if field == "year" and "year" not in asked:
+            rows = _year_range(review)
+            title = "Year range" if any(g.value != NOT_REPORTED for g in rows) else "Year"
+        else:
+            rows = group_studies(review, review.studies, field, explode=explode)
+            title = _title(field)
+        sections.append(Section(field, title, tuple(rows)))
+    info = review.studies_file.review
+    flow = info.flow if info is not None and info.flow is not None else Flow()
+    counts = tuple(FlowCount(key, FLOW_LABELS[key], value)
+                   for key, value in flow.model_dump().items() if value is not None)
+    return Characteristics(len(review.studies), explode, counts, tuple(sections))
+

@@ -1,0 +1,409 @@
+"""The reporting commands' results as table, markdown, csv, json or latex. Returns strings.
+
+- table: a rich table when `styled` (stdout is a terminal), else plain text in
+  aligned columns, without box characters or colour, for pipes and logs;
+- markdown: a pipe table that pastes into a manuscript (pandoc, GitHub);
+- csv: one header row, then one row per theme or study, for spreadsheets;
+- json: one object with ``"version": 1``; the keys of each command are listed
+  in its function's docstring and only ever gain new keys within a version;
+- latex: a booktabs ``tabular`` (tally, matrix and studies).
+
+rich is imported only where a styled table is drawn, so other formats never load it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from peersynth.analysis import (
+    EN_DASH,
+    MULTIPLE_COUNTRIES,
+    Cell,
+    Characteristics,
+    Citations,
+    Group,
+    Matrix,
+    Tally,
+)
+
+JSON_VERSION = 1
+CHECK = "\u2713"
+NO_PERCENT = EN_DASH  # what a percent of N = 0 shows as
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+    latex = "latex"
+
+
+class CiteFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+
+
+# ---------------------------------------------------------------------------
+# One grid, drawn five ways
+
+
+@dataclass
+class Grid:
+    headers: list[str]
+    rows: list[list[str]]
+    align: str  # one letter a column: l(eft), r(ight) for numbers, c(entre) for marks
+    depths: list[int] = field(default_factory=list)  # indent of each row's first cell
+    totals: list[str] | None = None  # a last row set apart by a rule
+
+
+def _depth(grid: Grid, index: int) -> int:
+    return grid.depths[index] if index < len(grid.depths) else 0
+
+
+def _indented(grid: Grid, indent: str) -> list[list[str]]:
+    rows = [[indent * _depth(grid, i) + row[0], *row[1:]] if row else row
+            for i, row in enumerate(grid.rows)]
+    return rows + ([grid.totals] if grid.totals is not None else [])
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide (CJK) characters two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, align: str) -> str:
+    space = width - _width(text)
+    before = space if align == "r" else space // 2 if align == "c" else 0
+    return " " * before + text + " " * (space - before)
+
+
+def plain(grid: Grid) -> str:
+    rows = _indented(grid, "  ")
+    widths = [max(_width(cell) for cell in column)
+              for column in zip(grid.headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(_pad(cell, width, align)
+                         for cell, width, align in zip(cells, widths, grid.align,
+                                                       strict=True)).rstrip() + "\n"
+
+    rule = "  ".join("-" * width for width in widths) + "\n"
+    body = [line(row) for row in rows]
+    if grid.totals is not None:
+        body.insert(len(body) - 1, rule)
+    return line(grid.headers) + rule + "".join(body)
+
+
+def styled(grid: Grid, width: int | None = None) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False)
+    justify = {"l": "left", "r": "right", "c": "center"}
+    for header, align in zip(grid.headers, grid.align, strict=True):
+        table.add_column(Text(header), justify=justify[align])  # type: ignore[arg-type]
+    for index, row in enumerate(grid.rows):
+        # Text(), not markup: "[33, 34]" or a label with brackets must print as written.
+        table.add_row(*(Text(cell) for cell in [("  " * _depth(grid, index)) + row[0], *row[1:]]))
+    if grid.totals is not None:
+        table.add_section()
+        table.add_row(*(Text(cell, style="bold") for cell in grid.totals))
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, width=width, highlight=False).print(table)
+    return out.getvalue()
+
+
+def table(grid: Grid, is_terminal: bool, width: int | None = None) -> str:
+    return styled(grid, width) if is_terminal else plain(grid)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(grid: Grid) -> str:
+    # Leading spaces vanish from a markdown cell, so subthemes are indented with em spaces.
+    rows = _indented(grid, "&emsp;")
+    lines = ["| " + " | ".join(_md_cell(h) for h in grid.headers) + " |",
+             "|" + "|".join({"l": "---", "r": "---:", "c": ":---:"}[a] for a in grid.align) + "|"]
+    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+_LATEX = str.maketrans({
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+})
+
+
+def latex_escape(text: str) -> str:
+    return text.translate(_LATEX)
+
+
+def latex(grid: Grid, packages: str = "booktabs") -> str:
+    def cell(text: str) -> str:
+        return r"\checkmark" if text == CHECK else latex_escape(text)
+
+    def line(cells: Sequence[str]) -> str:
+        return " & ".join(cell(c) for c in cells) + r" \\" + "\n"
+
+    spec = grid.align
+    body = "".join(
+        r"\quad " * _depth(grid, i) + line(row) for i, row in enumerate(grid.rows))
+    totals = (r"\midrule" + "\n" + line(grid.totals)) if grid.totals is not None else ""
+    return (f"% needs \\usepackage{{{packages}}}\n"
+            f"\\begin{{tabular}}{{{spec}}}\n\\toprule\n{line(grid.headers)}\\midrule\n"
+            f"{body}{totals}\\bottomrule\n\\end{{tabular}}\n")
+
+
+def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return out.getvalue()
+
+
+def to_json(body: dict[str, Any]) -> str:
+    return json.dumps({"version": JSON_VERSION, **body}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _grid_as(grid: Grid, fmt: TableFormat, is_terminal: bool, width: int | None,
+             packages: str = "booktabs") -> str:
+    if fmt is TableFormat.markdown:
+        return markdown(grid)
+    if fmt is TableFormat.latex:
+        return latex(grid, packages)
+    return table(grid, is_terminal, width)
+
+
+def show_percent(value: int | None) -> str:
+    return NO_PERCENT if value is None else f"{value}%"
+
+
+def _fraction(cell: Cell) -> str:
+    return f"{cell.n}/{cell.N}"
+
+
+# ---------------------------------------------------------------------------
+# tally
+
+
+def _group_json(group: Group) -> dict[str, Any]:
+    return {"value": group.value, "N": len(group.studies), "studies": list(group.studies)}
+
+
+def _cell_json(cell: Cell) -> dict[str, Any]:
+    return {"n": cell.n, "N": cell.N, "percent": cell.percent, "studies": list(cell.studies)}
+
+
+def tally_json(result: Tally) -> str:
+    """{"version": 1, "rollup", "where": [{"field", "value"}], "by", "explode", "N",
+    "columns": [{"value", "N", "studies"}],
+    "themes": [{"id", "label", "depth", "n", "N", "percent", "studies",
+                "columns": [{"value", "n", "N", "percent", "studies"}]}]}
+
+    percent is null when N is 0; "columns" are empty without --by; studies are ids."""
+    return to_json({
+        "rollup": result.rollup,
+        "where": [{"field": c.field, "value": c.value} for c in result.where],
+        "by": result.by,
+        "explode": result.explode,
+        "N": result.N,
+        "columns": [_group_json(group) for group in result.groups],
+        "themes": [
+            {"id": row.id, "label": row.label, "depth": row.depth, **_cell_json(row.total),
+             "columns": [{"value": group.value, **_cell_json(cell)}
+                         for group, cell in zip(result.groups, row.columns, strict=True)]}
+            for row in result.rows],
+    })
+
+
+def render_tally(result: Tally, fmt: TableFormat, is_terminal: bool = False,
+                 width: int | None = None) -> str:
+    if fmt is TableFormat.json:
+        return tally_json(result)
+    if fmt is TableFormat.csv:
+        headers = ["id", "theme", "depth", "n", "N", "percent"]
+        for group in result.groups:
+            headers += [f"{group.value} n", f"{group.value} N", f"{group.value} %"]
+        return to_csv(headers, [
+            [row.id, row.label, row.depth, row.total.n, row.total.N, row.total.percent,
+             *(value for cell in row.columns for value in (cell.n, cell.N, cell.percent))]
+            for row in result.rows])
+    if result.by is None:
+        grid = Grid(["Theme", "n/N", "%"],
+                    [[row.label, _fraction(row.total), show_percent(row.total.percent)]
+                     for row in result.rows],
+                    "lrr", [row.depth for row in result.rows])
+    else:
+        def both(cell: Cell) -> str:
+            return f"{_fraction(cell)} ({show_percent(cell.percent)})"
+
+        grid = Grid(["Theme", "All", *(group.value for group in result.groups)],
+                    [[row.label, both(row.total), *(both(cell) for cell in row.columns)]
+                     for row in result.rows],
+                    "lr" + "r" * len(result.groups), [row.depth for row in result.rows])
+    return _grid_as(grid, fmt, is_terminal, width)
+
+
+# ---------------------------------------------------------------------------
+# cite
+
+
+def citations_json(result: Citations) -> str:
+    """{"version": 1, "style", "rollup", "N",
+    "themes": [{"id", "label", "depth", "n", "N", "citation", "unnumbered", "studies"}]}
+
+    citation is what the style cites ("" when nothing); unnumbered lists the studies
+    the numeric style cannot cite because they have no ref (empty in other styles)."""
+    return to_json({
+        "style": result.style.value,
+        "rollup": result.rollup,
+        "N": result.N,
+        "themes": [
+            {"id": row.id, "label": row.label, "depth": row.depth, "n": row.n, "N": row.N,
+             "citation": row.citation.text, "unnumbered": list(row.citation.unnumbered),
+             "studies": list(row.studies)}
+            for row in result.rows],
+    })
+
+
+def render_citations(result: Citations, fmt: CiteFormat, *, single: bool = False,
+                     is_terminal: bool = False, width: int | None = None) -> str:
+    """One theme (`single`) prints as one line, `Role clarity (12/16): [33, 34]`,
+    in table and markdown format alike; the map of every theme is a table."""
+    if fmt is CiteFormat.json:
+        return citations_json(result)
+    if fmt is CiteFormat.csv:
+        return to_csv(["id", "theme", "depth", "n", "N", "citation", "no_ref", "studies"], [
+            [row.id, row.label, row.depth, row.n, row.N, row.citation.text,
+             " ".join(row.citation.unnumbered), " ".join(row.studies)]
+            for row in result.rows])
+    if single:
+        return "".join(row.line() + "\n" for row in result.rows)
+    grid = Grid(["Theme", "n/N", "Citation"],
+                [[row.label, f"{row.n}/{row.N}", row.citation.display()] for row in result.rows],
+                "lrl", [row.depth for row in result.rows])
+    if fmt is CiteFormat.markdown:
+        return markdown(grid)
+    return table(grid, is_terminal, width)
+
+
+# ---------------------------------------------------------------------------
+# matrix
+
+
+def matrix_json(result: Matrix) -> str:
+    """{"version": 1, "rollup", "N",
+    "themes": [{"id", "label", "depth", "n"}],
+    "studies": [{"id", "ref", "label", "themes": [theme ids], "total"}]}
+
+    Studies are in reference order, themes in tree order; n counts a theme's studies,
+    total a study's themes."""
+    return to_json({
+        "rollup": result.rollup,
+        "N": len(result.rows),
+        "themes": [{"id": t.id, "label": t.label, "depth": t.depth, "n": t.n}
+                   for t in result.themes],
+        "studies": [
+            {"id": row.id, "ref": row.ref, "label": row.label,
+             "themes": [t.id for t, hit in zip(result.themes, row.cells, strict=True) if hit],
+             "total": row.total}
+            for row in result.rows],
+    })
+
+
+def render_matrix(result: Matrix, fmt: TableFormat, is_terminal: bool = False,
+                  width: int | None = None) -> str:
+    if fmt is TableFormat.json:
+        return matrix_json(result)
+    with_ref = any(row.ref is not None for row in result.rows)
+    lead = ["Ref", "Study"] if with_ref else ["Study"]
+    labels = [t.label for t in result.themes]
+    totals = [str(t.n) for t in result.themes]
+
+    def first(row_ref: int | None, label: str) -> list[str]:
+        return [str(row_ref) if row_ref is not None else "", label] if with_ref else [label]
+
+    if fmt is TableFormat.csv:
+        return to_csv(["ref", "id", "study", *labels, "total"], [
+            *([row.ref, row.id, row.label, *(int(hit) for hit in row.cells), row.total]
+              for row in result.rows),
+            ["", "", "Total", *(t.n for t in result.themes), ""]])
+    grid = Grid([*lead, *labels, "Total"],
+                [[*first(row.ref, row.label), *(CHECK if hit else "" for hit in row.cells),
+                  str(row.total)] for row in result.rows],
+                "r" * (len(lead) - 1) + "l" + "c" * len(labels) + "r",
+                totals=[*([""] if with_ref else []), "Total", *totals, ""])
+    return _grid_as(grid, fmt, is_terminal, width, packages="booktabs, amssymb")
+
+
+# ---------------------------------------------------------------------------
+# studies
+
+
+def _shown(group: Group) -> str:
+    if group.value == MULTIPLE_COUNTRIES and group.detail:
+        return f"{group.value} ({', '.join(group.detail)})"
+    return group.value
+
+
+def characteristics_json(result: Characteristics) -> str:
+    """{"version": 1, "N", "explode", "flow": {"records_screened": ..., ...} or null,
+    "characteristics": [{"field", "title",
+                         "rows": [{"value", "n", "N", "percent", "studies", "detail"}]}]}
+
+    detail lists the countries a "Multiple countries" row holds (empty otherwise);
+    flow holds only the counts the review states."""
+    return to_json({
+        "N": result.N,
+        "explode": result.explode,
+        "flow": {f.key: f.count for f in result.flow} or None,
+        "characteristics": [
+            {"field": section.field, "title": section.title, "rows": [
+                {"value": g.value, "n": len(g.studies), "N": result.N,
+                 "percent": _percent(g, result.N), "studies": list(g.studies),
+                 "detail": list(g.detail)}
+                for g in section.rows]}
+            for section in result.sections],
+    })
+
+
+def _percent(group: Group, total: int) -> int | None:
+    return Cell(len(group.studies), total, group.studies).percent
+
+
+def render_characteristics(result: Characteristics, fmt: TableFormat,
+                           is_terminal: bool = False, width: int | None = None) -> str:
+    if fmt is TableFormat.json:
+        return characteristics_json(result)
+    flow_title = "PRISMA flow"
+    if fmt is TableFormat.csv:
+        return to_csv(["characteristic", "value", "n", "N", "percent", "detail"], [
+            *([flow_title, f.label, f.count, "", "", ""] for f in result.flow),
+            *([section.title, g.value, len(g.studies), result.N, _percent(g, result.N),
+               "; ".join(g.detail)] for section in result.sections for g in section.rows)])
+    rows: list[list[str]] = []
+    for number, item in enumerate(result.flow):
+        rows.append([flow_title if number == 0 else "", item.label, str(item.count), ""])
+    for section in result.sections:
+        for number, group in enumerate(section.rows):
+            rows.append([section.title if number == 0 else "", _shown(group),
+                         str(len(group.studies)), show_percent(_percent(group, result.N))])
+    grid = Grid(["Characteristic", "Value", "n", f"% of {result.N}"], rows,
+                "llrr")
+    return _grid_as(grid, fmt, is_terminal, width)

@@ -1,0 +1,140 @@
+"""`peersynth init`: a new review folder from commented templates or the shipped example.
+
+Never overwrites: a file is linked into place only if its name is still free at
+that moment, so a file created meanwhile is not clobbered either; if the second
+file cannot be placed, the first is removed again and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from importlib import resources
+from pathlib import Path
+
+from peersynth.errors import PeersynthError
+from peersynth.validate import STUDIES_FILE, THEMES_FILE
+
+STUDIES_TEMPLATE = """\
+# The studies included in the review, one entry each. Check the folder with
+# `peersynth validate --data DIR`; `peersynth schema studies` gives the full format.
+review:                          # optional: the review itself
+  title: "Title of the review"
+  # doi: "10.xxxx/xxxxx"
+  # flow:                        # optional PRISMA 2020 counts
+  #   records_screened: 0
+  #   full_text_assessed: 0
+  #   included: 1                # must equal the number of studies below
+# vocabularies:                  # optional; these are the defaults
+#   design: [qualitative, quantitative, mixed-methods]
+#   quality: [good, fair, poor]
+studies:
+  # An example study: replace it with the first study you include.
+  - id: smith2020                # required: lowercase letters, digits, '-' or '_'; unique
+    ref: 1                       # optional: its number in the manuscript's reference list
+    authors: [Smith J, Jones K]  # optional: surname first, as in the reference list
+    year: 2020
+    title: "Title of the study"
+    countries: [United Kingdom]  # one or more
+    design: qualitative          # from the design vocabulary
+    quality: good                # from the quality vocabulary
+    # attributes:                # optional: your own fields, e.g. the setting
+    #   setting: community
+    # note: free text
+"""
+
+THEMES_TEMPLATE = """\
+# The themes of the synthesis and the studies coded to each. Subthemes nest to any
+# depth; a theme counts the studies coded to it or to any of its subthemes.
+themes:
+  # An example theme: replace it with your own.
+  - id: example-theme            # required: a lowercase slug, unique in the whole tree
+    label: Example theme         # the name printed in tables and citations
+    description: "What the theme is about."
+    studies: [smith2020]         # study ids from studies.yaml
+    # reported: 1                # optional: the count the manuscript states, checked
+    # subthemes:
+    #   - id: example-subtheme
+    #     label: Example subtheme
+    #     studies:
+    #       - study: smith2020
+    #         evidence: "Results, p. 4"   # optional: quote, page or section
+"""
+
+
+class FolderTaken(PeersynthError):
+    """The folder already holds a review file (exit 1: refusing is the answer, not a crash)."""
+
+    exit_code = 1
+
+
+def template_files() -> dict[str, str]:
+    return {STUDIES_FILE: STUDIES_TEMPLATE, THEMES_FILE: THEMES_TEMPLATE}
+
+
+def example_files() -> dict[str, str]:
+    """The shipped example review, read from the installed package."""
+    folder = resources.files("peersynth") / "example"
+    return {name: (folder / name).read_text(encoding="utf-8")
+            for name in (STUDIES_FILE, THEMES_FILE)}
+
+
+def _taken(folder: Path, names: list[str]) -> FolderTaken:
+    listed = " and ".join(f"{(folder / n).as_posix()}" for n in names)
+    return FolderTaken(f"{listed} already exist{'s' if len(names) == 1 else ''}; "
+                       "nothing was written",
+                       "choose another folder, or move the existing files away")
+
+
+def _place(path: Path, text: str) -> None:
+    """Write `path` only if no file of that name exists, whole or not at all."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # 0o666 less the umask, like any file the user creates (mkstemp would make it private).
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        try:
+            # A hard link fails if the name exists, unlike os.replace.
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            # No hard links here (some network or FAT file systems): create exclusively.
+            with open(path, "x", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+    finally:
+        os.unlink(temporary)
+
+
+def init(folder: Path, *, example: bool = False) -> list[Path]:
+    """Create `folder` (and its parents) with studies.yaml and themes.yaml; the paths written."""
+    contents = example_files() if example else template_files()
+    if folder.exists() and not folder.is_dir():
+        raise FolderTaken(f"{folder.as_posix()} is a file, not a folder",
+                          "choose another name for the review folder")
+    existing = [name for name in contents if (folder / name).exists()]
+    if existing:
+        raise _taken(folder, existing)
+    written: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in contents.items():
+            path = folder / name
+            try:
+                _place(path, text)
+            except FileExistsError:
+                raise _taken(folder, [name]) from None
+            written.append(path)
+    except OSError as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise PeersynthError(f"cannot write in {folder.as_posix()}: {error.strerror or error}",
+                             "check the folder's permissions, or choose another") from None
+    except FolderTaken:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written
