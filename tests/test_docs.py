@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shlex
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands
+from peersynth.cli import app
 from peersynth.diagnostics import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _generator() -> object:
-    spec = importlib.util.spec_from_file_location("docs_generate", ROOT / "docs" / "gen_diagnostics.py")
+    path = ROOT / "docs" / "gen_diagnostics.py"
+    spec = importlib.util.spec_from_file_location("gen_diagnostics", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -50,3 +57,39 @@ def test_readme_opens_with_two_setup_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert _readme_commands()[1] in ci
+
+
+def _sample_runs() -> list[tuple[list[str], str]]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Sample output", 1)[1]
+    block = section.split("```\n", 2)[1]
+    runs: list[tuple[list[str], str]] = []
+    for chunk in block.split("$ peersynth ")[1:]:
+        command, _, output = chunk.partition("\n")
+        runs.append((shlex.split(command), output))
+    return runs
+
+
+def test_readme_sample_output_is_what_the_commands_print(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    runs = _sample_runs()
+    assert len(runs) >= 3
+    for args, output in runs:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, args
+        assert result.stdout == output, args
+
+
+def test_every_command_is_documented_with_an_example() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    reference = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    names = [command.name or (command.callback.__name__ if command.callback else "")
+             for command in app.registered_commands]
+    assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init"}
+    for name in names:
+        assert f"peersynth {name}" in readme, name
+        assert f"`peersynth {name}" in reference, name
+        result = CliRunner().invoke(app, [name, "--help"])
+        assert result.exit_code == 0
+        assert "Examples" in result.stdout, name
+        assert f"peersynth {name}" in result.stdout, name
