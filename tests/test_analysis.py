@@ -454,3 +454,21 @@ def test_empty_theme_counts_zero_and_cites_nothing(tmp_path: Path) -> None:
     assert counts(analysis.tally(review)) == {"full": (2, 2), "empty": (0, 2)}
     rows = analysis.citations(review).rows
     assert [row.line() for row in rows] == ["Full (2/2): [7, 8]", "Empty (0/2): (no studies)"]
+
+
+def test_find_theme_exact_id_wins_over_themes_that_normalize_alike(tmp_path: Path) -> None:
+    studies = "studies:\n  - id: a\n"
+    themes = """\
+    themes:
+      - id: role-clarity
+        label: Role clarity
+        studies: [a]
+      - id: role_clarity
+        label: Other
+        studies: [a]
+    """
+    review = load(write_review(tmp_path / "r", studies, themes))
+    assert analysis.find_theme(review, "role-clarity").label == "Role clarity"
+    assert analysis.find_theme(review, "role_clarity").label == "Other"
+    with pytest.raises(ThemeNotFound, match="matches 2 themes"):
+        analysis.find_theme(review, "Role Clarity")

@@ -473,6 +473,10 @@ def find_theme(review: Review, query: str) -> Theme:
     from rapidfuzz.distance import Levenshtein
 
     themes = [theme for theme, _ in review.themes_file.walk()]
+    # An id written exactly always names its theme, however others normalize.
+    for theme in themes:
+        if theme.id == query:
+            return theme
     keys = {theme.id: {_theme_key(theme.id), _theme_key(theme.label)} for theme in themes}
     wanted = _theme_key(query)
 
