@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +56,8 @@ class Limits:
             raw = environ.get(variable)
             if raw is None or raw == "":
                 continue
-            if not raw.isdigit() or int(raw) < 1:
+            # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
                 raise UsageError(f"{variable}={raw!r} is not a positive whole number")
             values[name] = int(raw)
         return cls(**values)
@@ -131,6 +134,9 @@ _TIMESTAMP: Final = re.compile(
     re.X,
 )
 _MAYBE_TYPED: Final = frozenset("-+.0123456789~nNyYtTfFoO")
+# Longer decimal integers are read as floats: Python refuses to convert integers of more
+# than sys.get_int_max_str_digits() digits (at least 640) to or from text.
+_MAX_INT_CHARS: Final = 600
 
 _TAG: Final = "tag:yaml.org,2002:"
 _PLAIN_TAGS: Final = frozenset({None, "!"})
@@ -145,7 +151,7 @@ def resolve_plain(text: str) -> Any:
     if text in _BOOLS:
         return _BOOLS[text]
     if _DECIMAL.match(text):
-        return int(text)
+        return int(text) if len(text) <= _MAX_INT_CHARS else float(text)
     if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
         return float(text)
     if _TIMESTAMP.fullmatch(text):
@@ -180,11 +186,35 @@ class _Frame:
 _NO_KEY: Final = object()
 _DISCARD: Final = object()
 
+# YAML 1.1 (and libyaml's marks) also break lines at NEL, LS and PS; editors, diffs and
+# CI annotations do not, so positions in a text holding one are counted from offsets.
+_UNUSUAL_BREAKS: Final = ("\x85", "\u2028", "\u2029")
+_LINE_BREAK: Final = re.compile(r"\r\n?|\n")
+
+
+class _Lines:
+    """1-based line and column of a character offset, lines ending at CR LF, LF or CR."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+
+    def at(self, offset: int) -> Position:
+        line = bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
 
 class _Builder:
-    def __init__(self, file: str, limits: Limits) -> None:
+    def __init__(self, file: str, limits: Limits, text: str) -> None:
         self.file = file
         self.limits = limits
+        self.text = text
+        # None: libyaml's own line and column are right for this text.
+        self.lines = _Lines(text) if any(ch in text for ch in _UNUSUAL_BREAKS) else None
+        # libyaml puts the end of a text that has no final line break on a line of its own,
+        # one past the last; a mark there is given the end of the last line instead.
+        self.size = len(text) if text.endswith(("\n", "\r")) else len(text) - 1
         self.doc = Document(file, None)
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[_Frame] = []
@@ -196,6 +226,19 @@ class _Builder:
 
     def report(self, code: str, pos: Position, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(make(code, self.file, pos[0], pos[1], message, hint))
+
+    def where(self, mark: Any) -> Position:
+        """1-based line and column of a parser mark."""
+        if mark.index > self.size:
+            return self.end()
+        if self.lines is not None:
+            return self.lines.at(mark.index)
+        return mark.line + 1, mark.column + 1
+
+    def end(self) -> Position:
+        """The position just past the last character."""
+        lines = self.lines or _Lines(self.text)
+        return lines.at(len(self.text))
 
     def _slot(self) -> tuple[_Frame | None, YamlPath | None, bool]:
         """The enclosing frame, the path of the next node (None: not kept), and whether
@@ -262,18 +305,20 @@ class _Builder:
         if kind == "str":
             return text
         value = resolve_plain(text) if text else None
-        if kind == "int" and type(value) is int or kind == "bool" and type(value) is bool \
-                or kind == "null" and value is None:
+        if (kind == "int" and type(value) is int) or (kind == "bool" and type(value) is bool) \
+                or (kind == "null" and value is None):
             return value
         if kind == "float" and type(value) in (int, float):
-            return float(value)
+            return float(text)  # float(value) overflows on a long integer
         self.report("yaml-tag", pos, f"tag '!!{kind}' on {text!r} is not read by peersynth",
                     "remove the tag and write a plain value")
         return REJECTED
 
     def feed(self, ev: events.Event) -> None:
         mark = ev.start_mark
-        pos = (mark.line + 1, mark.column + 1)
+        assert mark is not None  # the parser marks every event
+        pos = (mark.line + 1, mark.column + 1) if self.lines is None \
+            and mark.index <= self.size else self.where(mark)
         kind = type(ev)
         if kind is events.ScalarEvent:
             self._on_scalar(ev, pos)  # type: ignore[arg-type]
@@ -375,24 +420,21 @@ class _Builder:
         self._store(top, path, value, pos)
 
 
-def _offset_position(text: str, offset: int) -> Position:
-    before = text[:offset]
-    line = before.count("\n") + 1
-    return line, offset - (before.rfind("\n") + 1) + 1
-
-
 def _byte_position(data: bytes, offset: int) -> Position:
-    before = data[:offset]
-    line = before.count(b"\n") + 1
-    start = before.rfind(b"\n") + 1
-    column = len(before[start:].decode("utf-8", errors="replace")) + 1
-    return line, column
+    before = data[:offset].decode("utf-8", errors="replace")
+    return _Lines(before).at(len(before))
+
+
+# libyaml's own ceiling on nesting; past it the parser stops with its own error.
+_PARSER_MAX_DEPTH: Final = 1000
+_PARSER_TOO_DEEP: Final = "exceeded maximum nesting depth"
 
 
 def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Document | None,
                                                                              list[Diagnostic]]:
     """Values and positions of one YAML document given as text."""
-    builder = _Builder(file, limits or Limits())
+    limits = limits or Limits()
+    builder = _Builder(file, limits, text)
     loader = _Parser(text)
     try:
         while True:
@@ -404,16 +446,31 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
         return None, builder.diagnostics
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        pos = builder.where(mark) if mark is not None else (1, 1)
+        if exc.problem == _PARSER_TOO_DEEP:
+            # libyaml looks ahead along a line of '[[[[...', so it can meet its own ceiling
+            # before the events reach ours.
+            depth = min(limits.max_depth, _PARSER_MAX_DEPTH)
+            builder.report("too-deep", pos, f"nesting deeper than {depth} levels",
+                           "flatten the structure, or raise PEERSYNTH_MAX_DEPTH"
+                           if depth < _PARSER_MAX_DEPTH else "flatten the structure")
+            return None, builder.diagnostics
         problem = exc.problem or exc.context or "invalid YAML"
-        context = f"{exc.context} at line {exc.context_mark.line + 1}" if (
+        context = f"{exc.context} at line {builder.where(exc.context_mark)[0]}" if (
             exc.context and exc.context_mark is not None and exc.problem) else None
         builder.report("yaml-syntax", pos, problem, context)
         return None, builder.diagnostics
     except yaml.reader.ReaderError as exc:
-        builder.report("yaml-syntax", _offset_position(text, exc.position),
-                       f"character {exc.character!r} is not allowed in YAML"
-                       if isinstance(exc.character, str) else exc.reason,
+        character = exc.character
+        if isinstance(character, str):  # the pure-Python reader: a character offset
+            offset = exc.position
+        else:  # libyaml: a byte offset into the UTF-8 text, and the code point
+            offset = len(text.encode("utf-8")[:exc.position].decode("utf-8", errors="ignore"))
+            character = chr(character) if isinstance(character, int) and \
+                0 <= character <= 0x10FFFF else None
+        builder.report("yaml-syntax", _Lines(text).at(offset),
+                       f"character {character!r} is not allowed in YAML"
+                       if character is not None else exc.reason,
                        "remove the control character")
         return None, builder.diagnostics
     except yaml.YAMLError as exc:  # pragma: no cover - every parser error above is marked
@@ -429,27 +486,57 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
     return builder.doc, builder.diagnostics
 
 
-def read_document(path: Path, file: str, limits: Limits | None = None) -> tuple[
-        Document | None, list[Diagnostic]]:
-    """Read and parse one file. Missing or unreadable files stop the tool (PeersynthError)."""
-    limits = limits or Limits()
+def _too_large(file: str, size: int, limits: Limits) -> list[Diagnostic]:
+    return [make("file-too-large", file, 1, 1,
+                 f"the file is {size} bytes, over the limit of {limits.max_file_bytes}",
+                 "raise PEERSYNTH_MAX_FILE_BYTES if the file is meant to be this large")]
+
+
+def read_bytes(path: Path, file: str, limits: Limits) -> bytes | list[Diagnostic]:
+    """The file's bytes, never more than the limit: a file-too-large diagnostic instead.
+
+    Only a regular file is read (a symbolic link to one is followed): a device such as
+    /dev/zero or a named pipe would never end, or block, so it stops the tool instead
+    (PeersynthError), as a missing or unreadable file does. Anything else that reads a
+    review file before validation (a cache, say) should read it through here.
+    """
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            return None, [make("file-too-large", file, 1, 1,
-                               f"the file is {size} bytes, over the limit of "
-                               f"{limits.max_file_bytes}",
-                               "raise PEERSYNTH_MAX_FILE_BYTES if the file is meant to be "
-                               "this large")]
-        data = path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise PeersynthError(f"{file} is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise PeersynthError(f"{file} is not a regular file",
+                                 "replace it with the YAML file itself")
+        if info.st_size > limits.max_file_bytes:
+            return _too_large(file, info.st_size, limits)
+        # O_NONBLOCK: should the path be swapped for a named pipe since stat(), open()
+        # must not wait for a writer; it changes nothing for a regular file.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise PeersynthError(f"{file} is not a regular file",
+                                     "replace it with the YAML file itself")
+            data = handle.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
         raise PeersynthError(f"{file} does not exist",
                              "run `peersynth init DIR` to start a review, or pass --data DIR"
                              ) from None
-    except IsADirectoryError:
+    except IsADirectoryError:  # pragma: no cover - a folder is caught by stat() above
         raise PeersynthError(f"{file} is a folder, not a file") from None
     except OSError as exc:
         raise PeersynthError(f"cannot read {file}: {exc.strerror}") from None
+    if len(data) > limits.max_file_bytes:  # it grew since stat()
+        return _too_large(file, max(len(data), info.st_size), limits)
+    return data
+
+
+def read_document(path: Path, file: str, limits: Limits | None = None) -> tuple[
+        Document | None, list[Diagnostic]]:
+    """Read and parse one file. Missing or unreadable files stop the tool (PeersynthError)."""
+    limits = limits or Limits()
+    data = read_bytes(path, file, limits)
+    if isinstance(data, list):
+        return None, data
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
