@@ -116,8 +116,6 @@ def test_a_device_is_refused_not_read_forever(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-@pytest.mark.xfail(reason="cache.py hashes both files with Path.read_bytes() before validation "
-                          "reads them through loading.read_bytes()", strict=True)
 def test_a_device_is_refused_by_the_cached_commands_too(tmp_path: Path) -> None:
     folder = review(tmp_path, "studies: []\n")
     (folder / "studies.yaml").unlink()

@@ -38,7 +38,8 @@ from pydantic import BaseModel
 
 from peersynth import __version__
 from peersynth.diagnostics import Diagnostic, Severity
-from peersynth.loading import Limits
+from peersynth.errors import PeersynthError
+from peersynth.loading import Limits, read_bytes
 from peersynth.models import Review
 from peersynth.validate import STUDIES_FILE, THEMES_FILE, Report, validate_folder
 
@@ -57,12 +58,19 @@ def cache_dir(environ: typing.Mapping[str, str] = os.environ) -> Path:
     return base / "peersynth"
 
 
-def _read_files(folder: Path) -> tuple[bytes, bytes] | None:
-    """Both files' bytes, or None when either cannot be read (validation then says why)."""
-    try:
-        return (folder / STUDIES_FILE).read_bytes(), (folder / THEMES_FILE).read_bytes()
-    except OSError:
-        return None
+def _read_files(folder: Path, limits: Limits) -> tuple[bytes, bytes] | None:
+    """Both files' bytes, or None when either cannot be read or is over the size limit
+    (validation then says why). Read as validation reads them: bounded, regular files only."""
+    found: list[bytes] = []
+    for name in (STUDIES_FILE, THEMES_FILE):
+        try:
+            data = read_bytes(folder / name, name, limits)
+        except PeersynthError:
+            return None
+        if not isinstance(data, bytes):
+            return None
+        found.append(data)
+    return found[0], found[1]
 
 
 def content_digest(files: tuple[bytes, bytes], limits: Limits) -> str:
@@ -228,7 +236,7 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
     limits = limits or Limits.from_env()
     if not use_cache:
         return validate_folder(folder, limits)
-    files = _read_files(folder) if folder.is_dir() else None
+    files = _read_files(folder, limits) if folder.is_dir() else None
     if files is None:
         return validate_folder(folder, limits)
     digest = content_digest(files, limits)
@@ -244,6 +252,6 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
             return found
     report = validate_folder(folder, limits)
     # Cache only what was read from these very bytes: the files may change meanwhile.
-    if report.review is not None and _read_files(folder) == files:
+    if report.review is not None and _read_files(folder, limits) == files:
         _write(path, _encode(report, digest))
     return report
