@@ -277,16 +277,23 @@ def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str
     groups = group_studies(review, kept, field, explode=explode) if field else []
     kept_ids = [s.id for s in kept]
 
-    def cell(theme: Theme, scope: Sequence[str]) -> Cell:
-        ids = coded(theme, rollup)
-        hits = tuple(i for i in scope if i in ids)
+    def cell(theme: Theme, scope: Sequence[str], rank: dict[str, int]) -> Cell:
+        # Through the theme's studies, not the whole scope: a theme holds a few of many.
+        hits = tuple(sorted((i for i in coded(theme, rollup) if i in rank), key=rank.__getitem__))
         return Cell(len(hits), len(scope), hits)
 
-    totals = {theme.id: cell(theme, kept_ids) for theme, _ in review.themes_file.walk()}
+    def ranks(scope: Sequence[str]) -> dict[str, int]:
+        return {study: index for index, study in enumerate(scope)}
+
+    kept_rank = ranks(kept_ids)
+    group_ranks = [ranks(group.studies) for group in groups]
+    totals = {theme.id: cell(theme, kept_ids, kept_rank)
+              for theme, _ in review.themes_file.walk()}
     counts = {key: value.n for key, value in totals.items()}
     rows = tuple(
         ThemeRow(theme.id, theme.label, depth, totals[theme.id],
-                 tuple(cell(theme, group.studies) for group in groups))
+                 tuple(cell(theme, group.studies, rank)
+                       for group, rank in zip(groups, group_ranks, strict=True)))
         for theme, depth in _walk(review.themes, order, counts))
     return Tally(rows, len(kept), rollup, conditions(review, where), field, explode,
                  tuple(groups))
@@ -409,8 +416,8 @@ class Citation:
 
 def cite_studies(review: Review, study_ids: Iterable[str], style: Style,
                  labels: dict[str, AuthorYear] | None = None) -> Citation:
-    wanted = set(study_ids)
-    studies = [s for s in reference_order(review.studies) if s.id in wanted]
+    by_id = review.study_by_id
+    studies = reference_order(by_id[i] for i in dict.fromkeys(study_ids) if i in by_id)
     if not studies:
         return Citation("")
     if style is Style.numeric:
@@ -454,9 +461,9 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
     depths = {t.id: depth for t, depth in review.themes_file.walk()}
     chosen = [theme] if theme is not None else [t for t, _ in review.themes_file.walk()]
     rows = []
+    rank = {study: index for index, study in enumerate(ordered)}
     for item in chosen:
-        ids = coded(item, rollup)
-        hits = tuple(i for i in ordered if i in ids)
+        hits = tuple(sorted(coded(item, rollup), key=rank.__getitem__))
         rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(hits),
                             len(ordered), hits, cite_studies(review, hits, style, labels)))
     return Citations(style, rollup, len(ordered), tuple(rows))

@@ -121,6 +121,11 @@ def _make_builder(annotation: Any) -> _Build:
         build_model = _builder(models[0])
         return lambda value: build_model(value) if type(value) is dict else value
     if origin is list:
+        arm = _union_model(args[0])
+        if arm is not None:
+            # A list of short and long forms: only the JSON objects need building.
+            build = _builder(arm)
+            return lambda value: [build(v) if type(v) is dict else v for v in value]
         item = _builder(args[0])
         if item is _same:
             return list
@@ -134,6 +139,17 @@ def _make_builder(annotation: Any) -> _Build:
     if model is not None:
         return _model_builder(model)
     return _same
+
+
+def _union_model(annotation: Any) -> type[BaseModel] | None:
+    """The model arm of a union of a model and plain values, if `annotation` is one."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [m for m in map(_model_of, typing.get_args(annotation)) if m is not None]
+        if len(models) == 1:
+            return models[0]
+    return None
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

@@ -92,25 +92,47 @@ REJECTED: Final = _Rejected()
 
 @dataclass(slots=True)
 class Document:
-    """One file's values, with 1-based positions of every value and key by path."""
+    """One file's values; the 1-based position of any value or key by its path.
+
+    Positions are only needed to report a problem, and indexing every node of a large
+    review would cost more memory than its values, so the first `position()` call
+    reads the text again to build the index.
+    """
 
     file: str
     data: Any
-    values: dict[YamlPath, Position] = field(default_factory=dict)
-    keys: dict[YamlPath, Position] = field(default_factory=dict)
+    text: str = ""
+    limits: Limits = field(default_factory=Limits)
+    _values: dict[YamlPath, Position] | None = None
+    _keys: dict[YamlPath, Position] = field(default_factory=dict)
     # Source text of plain scalars read as bool, null or number, for "quote it" hints.
-    plain: dict[YamlPath, str] = field(default_factory=dict)
+    _plain: dict[YamlPath, str] = field(default_factory=dict)
+
+    def _index(self) -> dict[YamlPath, Position]:
+        if self._values is None:
+            builder = _Builder(self.file, self.limits, self.text, record=True)
+            _run(builder, self.text)
+            self._values = builder.values
+            self._keys = builder.keys
+            self._plain = builder.plain
+        return self._values
 
     def position(self, path: YamlPath, *, key: bool = False) -> Position:
         """Where `path` is, or its nearest enclosing node that has a position."""
-        if key and path in self.keys:
-            return self.keys[path]
+        values = self._index()
+        if key and path in self._keys:
+            return self._keys[path]
         while path:
-            found = self.values.get(path)
+            found = values.get(path)
             if found is not None:
                 return found
             path = path[:-1]
-        return self.values.get((), (1, 1))
+        return values.get((), (1, 1))
+
+    def plain_text(self, path: YamlPath) -> str | None:
+        """The source text of an unquoted scalar at `path` read as a boolean, null or number."""
+        self._index()
+        return self._plain.get(path)
 
 
 _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
@@ -206,8 +228,13 @@ class _Lines:
 
 
 class _Builder:
-    def __init__(self, file: str, limits: Limits, text: str) -> None:
+    def __init__(self, file: str, limits: Limits, text: str, *, record: bool = False) -> None:
         self.file = file
+        # Whether to index every node's position (see Document): only when asked.
+        self.record = record
+        self.values: dict[YamlPath, Position] = {}
+        self.keys: dict[YamlPath, Position] = {}
+        self.plain: dict[YamlPath, str] = {}
         self.limits = limits
         self.text = text
         # None: libyaml's own line and column are right for this text.
@@ -215,7 +242,6 @@ class _Builder:
         # libyaml puts the end of a text that has no final line break on a line of its own,
         # one past the last; a mark there is given the end of the last line instead.
         self.size = len(text) if text.endswith(("\n", "\r")) else len(text) - 1
-        self.doc = Document(file, None)
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
@@ -258,7 +284,8 @@ class _Builder:
     def _store(self, top: _Frame | None, path: YamlPath | None, value: Any, pos: Position) -> None:
         if top is None:
             self.root = value
-            self.doc.values[()] = pos
+            if self.record:
+                self.values[()] = pos
             return
         if path is not None:
             if top.is_map:
@@ -267,7 +294,8 @@ class _Builder:
             else:
                 assert isinstance(top.container, list)
                 top.container.append(value)
-            self.doc.values[path] = pos
+            if self.record:
+                self.values[path] = pos
         if top.is_map:
             top.key = _NO_KEY
 
@@ -288,7 +316,8 @@ class _Builder:
             return
         top.seen[key] = pos
         top.key = key
-        self.doc.keys[(*top.path, key)] = pos
+        if self.record:
+            self.keys[(*top.path, key)] = pos
 
     def _scalar(self, ev: events.ScalarEvent, pos: Position) -> Any:
         tag = ev.tag
@@ -348,8 +377,9 @@ class _Builder:
                 self.anchors[ev.anchor] = (ev.value, 1)
             return
         value = self._scalar(ev, pos)
-        if path is not None and ev.tag is None and ev.implicit[0] and not isinstance(value, str):
-            self.doc.plain[path] = ev.value
+        if self.record and path is not None and ev.tag is None and ev.implicit[0] \
+                and not isinstance(value, str):
+            self.plain[path] = ev.value
         self._store(top, path, value, pos)
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (value, 1)
@@ -435,6 +465,19 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
     """Values and positions of one YAML document given as text."""
     limits = limits or Limits()
     builder = _Builder(file, limits, text)
+    if not _run(builder, text):
+        return None, builder.diagnostics
+    if builder.documents == 0 or builder.root is None:
+        builder.report("empty-file", (1, 1), "the file holds no YAML document",
+                       "add the file's top-level key")
+        return None, builder.diagnostics
+    return Document(file, builder.root, text, limits), builder.diagnostics
+
+
+def _run(builder: _Builder, text: str) -> bool:
+    """Feed the parser's events to `builder`; False when the text cannot be read on
+    (the reason is among the builder's diagnostics)."""
+    limits = builder.limits
     loader = _Parser(text)
     try:
         while True:
@@ -443,7 +486,7 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
                 break
             builder.feed(ev)
     except _Abort:
-        return None, builder.diagnostics
+        return False
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = builder.where(mark) if mark is not None else (1, 1)
@@ -454,12 +497,12 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
             builder.report("too-deep", pos, f"nesting deeper than {depth} levels",
                            "flatten the structure, or raise PEERSYNTH_MAX_DEPTH"
                            if depth < _PARSER_MAX_DEPTH else "flatten the structure")
-            return None, builder.diagnostics
+            return False
         problem = exc.problem or exc.context or "invalid YAML"
         context = f"{exc.context} at line {builder.where(exc.context_mark)[0]}" if (
             exc.context and exc.context_mark is not None and exc.problem) else None
         builder.report("yaml-syntax", pos, problem, context)
-        return None, builder.diagnostics
+        return False
     except yaml.reader.ReaderError as exc:
         character = exc.character
         if isinstance(character, str):  # the pure-Python reader: a character offset
@@ -472,18 +515,13 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
                        f"character {character!r} is not allowed in YAML"
                        if character is not None else exc.reason,
                        "remove the control character")
-        return None, builder.diagnostics
+        return False
     except yaml.YAMLError as exc:  # pragma: no cover - every parser error above is marked
         builder.report("yaml-syntax", (1, 1), str(exc))
-        return None, builder.diagnostics
+        return False
     finally:
         loader.dispose()
-    if builder.documents == 0 or builder.root is None:
-        builder.report("empty-file", (1, 1), "the file holds no YAML document",
-                       "add the file's top-level key")
-        return None, builder.diagnostics
-    builder.doc.data = builder.root
-    return builder.doc, builder.diagnostics
+    return True
 
 
 def _too_large(file: str, size: int, limits: Limits) -> list[Diagnostic]:

@@ -160,6 +160,10 @@ class Review(BaseModel):
     def studies(self) -> list[Study]:
         return self.studies_file.studies
 
+    @cached_property
+    def study_by_id(self) -> dict[str, Study]:
+        return {study.id: study for study in self.studies}
+
     @property
     def themes(self) -> list[Theme]:
         return self.themes_file.themes

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,10 +77,17 @@ def _indented(grid: Grid, indent: str) -> list[list[str]]:
     return rows + ([grid.totals] if grid.totals is not None else [])
 
 
+# Latin scripts without combining marks, and general punctuation: one column each.
+_NARROW = re.compile("[\x00-\u02ff\u2000-\u206f]+")
+
+
 def _width(text: str) -> int:
     """Columns `text` takes in a terminal: wide (CJK) characters two, combining marks none."""
-    return sum(0 if unicodedata.combining(ch) else
-               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    # Most text is Latin and punctuation (an en dash); measure only the rest one by one.
+    rest = _NARROW.sub("", text)
+    return len(text) - len(rest) + sum(
+        0 if unicodedata.combining(ch) else
+        2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in rest)
 
 
 def _pad(text: str, width: int, align: str) -> str:

@@ -143,7 +143,7 @@ def _shape_diagnostic(doc: Document, root: type[BaseModel], error: Any,
                   f"start the file with '{top}:'")
     if kind in _TYPE_NAMES:
         wanted = _TYPE_NAMES[kind]
-        source = doc.plain.get(path)
+        source = doc.plain_text(path)
         shown = value.text if isinstance(value, Implicit) else source
         if kind == "string_type" and shown is not None:
             return at("unquoted-string",
