@@ -9,11 +9,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
-from peersynth.checks import closest
+from peersynth.choices import Order as Order
+from peersynth.choices import Style as Style
 from peersynth.errors import PeersynthError, UsageError
 from peersynth.models import Flow, Review, Study, Theme
+from peersynth.suggest import closest
 
 NOT_REPORTED = "Not reported"
 MULTIPLE_COUNTRIES = "Multiple countries"
@@ -213,11 +214,6 @@ def fold(text: str) -> str:
 # Tally
 
 
-class Order(str, Enum):
-    tree = "tree"
-    by_count = "count"  # not `count`, which str already has
-
-
 @dataclass(frozen=True, slots=True)
 class Cell:
     n: int
@@ -301,12 +297,6 @@ def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str
 
 # ---------------------------------------------------------------------------
 # Citations
-
-
-class Style(str, Enum):
-    numeric = "numeric"
-    author_year = "author-year"
-    id = "id"
 
 
 def compress(numbers: Iterable[int]) -> str:

@@ -39,9 +39,9 @@ from pydantic import BaseModel
 from peersynth import __version__
 from peersynth.diagnostics import Diagnostic, Severity
 from peersynth.errors import PeersynthError
-from peersynth.loading import Limits, read_bytes
+from peersynth.files import STUDIES_FILE, THEMES_FILE, Limits, read_bytes
 from peersynth.models import Review
-from peersynth.validate import STUDIES_FILE, THEMES_FILE, Report, validate_folder
+from peersynth.report import Report
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 FORMAT: Final = 1
@@ -241,6 +241,13 @@ def _write(path: Path, data: bytes) -> None:
                 os.unlink(temporary)
 
 
+def _validate(folder: Path, limits: Limits) -> Report:
+    # Imported here: a run answered from the cache never needs the YAML reader.
+    from peersynth.validate import validate_folder as validate
+
+    return validate(folder, limits)
+
+
 def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None = None,
                   directory: Path | None = None) -> Report:
     """The same report as `validate_folder(folder)`, from the cache when the files are unchanged.
@@ -251,10 +258,10 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
     """
     limits = limits or Limits.from_env()
     if not use_cache:
-        return validate_folder(folder, limits)
+        return _validate(folder, limits)
     files = _read_files(folder, limits) if folder.is_dir() else None
     if files is None:
-        return validate_folder(folder, limits)
+        return _validate(folder, limits)
     digest = content_digest(files, limits)
     path = entry_path(folder, directory or cache_dir())
     try:
@@ -266,7 +273,7 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
         if found is not None and found.files == tuple(
                 (folder / name).as_posix() for name in (STUDIES_FILE, THEMES_FILE)):
             return found
-    report = validate_folder(folder, limits)
+    report = _validate(folder, limits)
     # Cache only what was read from these very bytes: the files may change meanwhile.
     if report.review is not None and _read_files(folder, limits) == files:
         _write(path, _encode(report, digest))

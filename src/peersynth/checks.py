@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from peersynth.diagnostics import Diagnostic, make
 from peersynth.loading import Document, YamlPath
 from peersynth.models import StudiesFile, Study, Theme, ThemesFile
+from peersynth.suggest import closest
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +70,6 @@ def check(name: str, *, needs_themes: bool = False,
             NEEDS_COMPLETE.add(name)
         return function
     return register
-
-
-def closest(word: str, choices: Iterable[str], limit: int = 1) -> list[str]:
-    """The choices nearest to `word`, best first; none when nothing is near."""
-    # Imported here: rapidfuzz is only needed once something is wrong.
-    from rapidfuzz import fuzz, process, utils
-
-    pool = choices if isinstance(choices, list) else list(choices)
-    found = process.extract(word, pool, scorer=fuzz.WRatio, limit=limit,
-                            score_cutoff=70, processor=utils.default_process)
-    return [choice for choice, _score, _index in found]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

@@ -20,7 +20,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from peersynth.analysis import (
@@ -33,25 +32,12 @@ from peersynth.analysis import (
     Matrix,
     Tally,
 )
+from peersynth.choices import CiteFormat as CiteFormat
+from peersynth.choices import TableFormat as TableFormat
 
 JSON_VERSION = 1
 CHECK = "\u2713"
 NO_PERCENT = EN_DASH  # what a percent of N = 0 shows as
-
-
-class TableFormat(str, Enum):
-    table = "table"
-    markdown = "markdown"
-    csv = "csv"
-    json = "json"
-    latex = "latex"
-
-
-class CiteFormat(str, Enum):
-    table = "table"
-    markdown = "markdown"
-    csv = "csv"
-    json = "json"
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from enum import Enum
 
 from peersynth.diagnostics import Severity
-from peersynth.validate import Report
+from peersynth.report import Report
 
 JSON_VERSION = 1
 

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from peersynth.errors import PeersynthError
-from peersynth.validate import STUDIES_FILE, THEMES_FILE
+from peersynth.files import STUDIES_FILE, THEMES_FILE
 
 STUDIES_TEMPLATE = """\
 # The studies included in the review, one entry each. Check the folder with

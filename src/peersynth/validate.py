@@ -6,17 +6,16 @@ sorted by file and position, and which holds the review when it has no errors.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from peersynth.checks import Context, closest, run_checks
+from peersynth.checks import Context, run_checks
 from peersynth.diagnostics import Diagnostic, Severity, make
 from peersynth.errors import PeersynthError
+from peersynth.files import STUDIES_FILE, THEMES_FILE
 from peersynth.loading import REJECTED, Document, Implicit, Limits, YamlPath, read_document
 from peersynth.models import (
     LONG_FORM,
@@ -30,36 +29,8 @@ from peersynth.models import (
     Theme,
     ThemesFile,
 )
-
-STUDIES_FILE = "studies.yaml"
-THEMES_FILE = "themes.yaml"
-DATA_ENV = "PEERSYNTH_DATA"
-
-
-@dataclass(frozen=True)
-class Report:
-    folder: Path
-    files: tuple[str, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    review: Review | None  # None when any error was found
-
-    @property
-    def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
-
-    @property
-    def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
-
-    def passed(self, strict: bool = False) -> bool:
-        return self.errors == 0 and not (strict and self.warnings)
-
-
-def resolve_folder(data: Path | None) -> Path:
-    """The review folder: --data, else $PEERSYNTH_DATA, else ./data."""
-    if data is not None:
-        return data
-    return Path(os.environ.get(DATA_ENV) or "data")
+from peersynth.report import Report as Report
+from peersynth.suggest import closest
 
 
 def _display(folder: Path, name: str) -> str:
@@ -251,7 +222,3 @@ def validate_folder(folder: Path, limits: Limits | None = None) -> Report:
         studies_file=studies.model, themes_file=themes.model)
     return Report(folder, (_display(folder, STUDIES_FILE), _display(folder, THEMES_FILE)),
                   diagnostics, review)
-
-
-def iter_errors(report: Report) -> Iterator[Diagnostic]:
-    return (d for d in report.diagnostics if d.severity is Severity.ERROR)

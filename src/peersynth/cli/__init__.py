@@ -15,7 +15,6 @@ from peersynth import __version__
 from peersynth.cli.common import DEFAULT_DATA, DataOption, handles_errors, say
 from peersynth.models import StudiesFile, ThemesFile
 from peersynth.render_diagnostics import ReportFormat, render_report, summary
-from peersynth.validate import validate_folder
 
 app = typer.Typer(
     name="peersynth",
@@ -77,6 +76,8 @@ def validate(
     if fmt is None:
         fmt = ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" \
             else ReportFormat.text
+    from peersynth.validate import validate_folder
+
     report = validate_folder(folder if folder is not None else data)
     sys.stdout.write(render_report(report, fmt, strict))
     say(summary(report, strict))

@@ -12,8 +12,8 @@ import typer
 
 from peersynth.cache import cached_review
 from peersynth.errors import PeersynthError
+from peersynth.files import DATA_ENV
 from peersynth.models import Review
-from peersynth.validate import DATA_ENV
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -9,8 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from peersynth import analysis, scaffold
-from peersynth.analysis import Order, Style
+from peersynth.choices import CiteFormat, Order, Style, TableFormat
 from peersynth.cli import app
 from peersynth.cli.common import (
     DEFAULT_DATA,
@@ -22,14 +21,6 @@ from peersynth.cli.common import (
 )
 from peersynth.errors import UsageError
 from peersynth.models import Review
-from peersynth.render import (
-    CiteFormat,
-    TableFormat,
-    render_characteristics,
-    render_citations,
-    render_matrix,
-    render_tally,
-)
 
 FormatOption = Annotated[
     TableFormat,
@@ -66,6 +57,8 @@ def _is_terminal() -> bool:
 
 
 def _note_unmatched(review: Review, where: list[tuple[str, str]]) -> None:
+    from peersynth import analysis
+
     for condition, near in analysis.unmatched(review, where):
         hint = f" (did you mean '{near}'?)" if near else ""
         say(f"peersynth: note: no study has {condition.field} = '{condition.value}'{hint}")
@@ -123,6 +116,9 @@ def tally(
 
         peersynth tally --no-rollup --sort count --format csv > themes.csv
     """
+    from peersynth import analysis
+    from peersynth.render import render_tally
+
     review = load_review(data, no_cache=no_cache)
     pairs = [analysis.parse_where(text) for text in where or []]
     if explode and (by is None or analysis.resolve_field(review, by) != "country"):
@@ -176,6 +172,9 @@ def cite(
 
         peersynth cite --format markdown
     """
+    from peersynth import analysis
+    from peersynth.render import render_citations
+
     review = load_review(data, no_cache=no_cache)
     found = analysis.find_theme(review, theme) if theme is not None else None
     result = analysis.citations(review, style, rollup=rollup, theme=found)
@@ -211,6 +210,9 @@ def matrix(
 
         peersynth matrix --no-rollup --format csv > matrix.csv
     """
+    from peersynth import analysis
+    from peersynth.render import render_matrix
+
     review = load_review(data, no_cache=no_cache)
     _emit(render_matrix(analysis.matrix(review, rollup=rollup), fmt, _is_terminal()))
 
@@ -252,6 +254,9 @@ def studies(
 
         peersynth studies --format markdown
     """
+    from peersynth import analysis
+    from peersynth.render import render_characteristics
+
     review = load_review(data, no_cache=no_cache)
     result = analysis.characteristics(review, by=by or [], explode=explode)
     _emit(render_characteristics(result, fmt, _is_terminal()))
@@ -283,6 +288,8 @@ def init(
 
         peersynth init demo --example && peersynth tally --data demo
     """
+    from peersynth import scaffold
+
     written = scaffold.init(folder, example=example)
     for path in written:
         say(f"created {path.as_posix()}")
