@@ -137,6 +137,16 @@ class GenReview:
         return [study_id for _ref, study_id in numbered] + rest
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML quotes only what YAML 1.1 reads as another type; peersynth also refuses
+    text that YAML 1.2 reads as a number (`0e-0`), so every string is written quoted."""
+
+
+_Dumper.add_representer(
+    str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"'))
+
+
+
 def values_of(study: GenStudy, field: str) -> tuple[str, ...]:
     """The study's values of a field as text, as --by and --where see them."""
     if field == "country":
@@ -310,7 +320,7 @@ def studies_yaml(review: GenReview) -> str:
             item["attributes"] = {review.attribute: study.attribute}
         items.append(item)
     document["studies"] = items
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 def themes_yaml(review: GenReview) -> str:
@@ -334,7 +344,7 @@ def themes_yaml(review: GenReview) -> str:
             item["subthemes"] = [theme(sub) for sub in node.subthemes]
         return item
 
-    return yaml.safe_dump({"themes": [theme(node) for node in review.themes]},
+    return yaml.dump({"themes": [theme(node) for node in review.themes]}, Dumper=_Dumper,
                           sort_keys=False, allow_unicode=True)
 
 
