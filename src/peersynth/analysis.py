@@ -6,9 +6,11 @@ them into tables, CSV or JSON is `render`'s job. Nothing here prints or exits.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from peersynth.choices import Order as Order
 from peersynth.choices import Style as Style
@@ -214,11 +216,18 @@ def fold(text: str) -> str:
 # Tally
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cell:
     n: int
     N: int
-    studies: tuple[str, ...]
+    hits: frozenset[str] = dataclasses.field(repr=False)
+    # Each study's place in the scope; the hits are listed in that order when asked.
+    order: Mapping[str, int] = dataclasses.field(repr=False, compare=False)
+
+    @cached_property
+    def studies(self) -> tuple[str, ...]:
+        """The studies counted, in reference order (sorted only for the formats that list them)."""
+        return tuple(sorted(self.hits, key=self.order.__getitem__))
 
     @property
     def percent(self) -> int | None:
@@ -274,9 +283,8 @@ def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str
     kept_ids = [s.id for s in kept]
 
     def cell(theme: Theme, scope: Sequence[str], rank: dict[str, int]) -> Cell:
-        # Through the theme's studies, not the whole scope: a theme holds a few of many.
-        hits = tuple(sorted((i for i in coded(theme, rollup) if i in rank), key=rank.__getitem__))
-        return Cell(len(hits), len(scope), hits)
+        hits = coded(theme, rollup) & rank.keys()
+        return Cell(len(hits), len(scope), frozenset(hits), rank)
 
     def ranks(scope: Sequence[str]) -> dict[str, int]:
         return {study: index for index, study in enumerate(scope)}
@@ -453,7 +461,7 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
     rows = []
     rank = {study: index for index, study in enumerate(ordered)}
     for item in chosen:
-        hits = tuple(sorted(coded(item, rollup), key=rank.__getitem__))
+        hits = tuple(ordered[index] for index in sorted(rank[i] for i in coded(item, rollup)))
         rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(hits),
                             len(ordered), hits, cite_studies(review, hits, style, labels)))
     return Citations(style, rollup, len(ordered), tuple(rows))

@@ -31,6 +31,7 @@ from peersynth.analysis import (
     Group,
     Matrix,
     Tally,
+    percent,
 )
 from peersynth.choices import CiteFormat as CiteFormat
 from peersynth.choices import TableFormat as TableFormat
@@ -378,7 +379,7 @@ def characteristics_json(result: Characteristics) -> str:
 
 
 def _percent(group: Group, total: int) -> int | None:
-    return Cell(len(group.studies), total, group.studies).percent
+    return percent(len(group.studies), total)
 
 
 def render_characteristics(result: Characteristics, fmt: TableFormat,
