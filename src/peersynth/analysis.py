@@ -413,9 +413,12 @@ class Citation:
 
 
 def cite_studies(review: Review, study_ids: Iterable[str], style: Style,
-                 labels: dict[str, AuthorYear] | None = None) -> Citation:
+                 labels: dict[str, AuthorYear] | None = None, *,
+                 in_order: bool = False) -> Citation:
+    """The citation of `study_ids` (`in_order`: they are already in reference order)."""
     by_id = review.study_by_id
-    studies = reference_order(by_id[i] for i in dict.fromkeys(study_ids) if i in by_id)
+    chosen = (by_id[i] for i in dict.fromkeys(study_ids) if i in by_id)
+    studies = list(chosen) if in_order else reference_order(chosen)
     if not studies:
         return Citation("")
     if style is Style.numeric:
@@ -463,7 +466,8 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
     for item in chosen:
         hits = tuple(ordered[index] for index in sorted(rank[i] for i in coded(item, rollup)))
         rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(hits),
-                            len(ordered), hits, cite_studies(review, hits, style, labels)))
+                            len(ordered), hits,
+                            cite_studies(review, hits, style, labels, in_order=True)))
     return Citations(style, rollup, len(ordered), tuple(rows))
 
 

@@ -120,4 +120,20 @@ def main() -> None:
     """Entry point of the `peersynth` command."""
     from peersynth.cli import reporting  # noqa: F401 - registers the reporting commands
 
-    app()
+    try:
+        app()
+        code = 0
+    except SystemExit as stop:
+        if isinstance(stop.code, int) or stop.code is None:
+            code = stop.code or 0
+        else:
+            say(str(stop.code))
+            code = 1
+    # End without freeing a large review's objects one by one: that can take seconds,
+    # and the process is ending anyway. Output is flushed first; nothing else is pending.
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(code)
