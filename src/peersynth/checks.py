@@ -92,17 +92,23 @@ def theme_paths(themes: ThemesFile, index: list[int] | None = None,
                      for index, sub in reversed(list(enumerate(theme.subthemes))))
 
 
+def _ids_used_again(ctx: Context, doc: Document, code: str, what: str, hint: str,
+                    items: Iterable[tuple[Study | Theme, YamlPath]]) -> Iterator[Diagnostic]:
+    """A diagnostic at each id that an earlier item already has, naming that item's line."""
+    first: dict[str, YamlPath] = {}
+    for item, path in items:
+        if item.id in first:
+            line = doc.position((*first[item.id], "id"))[0]
+            yield ctx.at(doc, code, (*path, "id"),
+                         f"{what} id '{item.id}' is already used at line {line}", hint)
+        else:
+            first[item.id] = path
+
+
 @check("duplicate-study-id")
 def _duplicate_study_ids(ctx: Context) -> Iterator[Diagnostic]:
-    first: dict[str, YamlPath] = {}
-    for study, path in ctx.studies_with_paths():
-        if study.id in first:
-            line = ctx.studies_doc.position((*first[study.id], "id"))[0]
-            yield ctx.at(ctx.studies_doc, "duplicate-study-id", (*path, "id"),
-                         f"study id '{study.id}' is already used at line {line}",
-                         "give each study its own id")
-        else:
-            first[study.id] = path
+    return _ids_used_again(ctx, ctx.studies_doc, "duplicate-study-id", "study",
+                           "give each study its own id", ctx.studies_with_paths())
 
 
 @check("duplicate-ref")
@@ -159,15 +165,8 @@ def _flow(ctx: Context) -> Iterator[Diagnostic]:
 
 @check("duplicate-theme-id", needs_themes=True)
 def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
-    first: dict[str, YamlPath] = {}
-    for theme, path in ctx.themes_with_paths():
-        if theme.id in first:
-            line = ctx.themes_doc_.position((*first[theme.id], "id"))[0]
-            yield ctx.at(ctx.themes_doc_, "duplicate-theme-id", (*path, "id"),
-                         f"theme id '{theme.id}' is already used at line {line}",
-                         "theme ids are unique across the whole tree")
-        else:
-            first[theme.id] = path
+    return _ids_used_again(ctx, ctx.themes_doc_, "duplicate-theme-id", "theme",
+                           "theme ids are unique across the whole tree", ctx.themes_with_paths())
 
 
 @check("unknown-study", needs_themes=True)
