@@ -282,22 +282,24 @@ def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str
     groups = group_studies(review, kept, field, explode=explode) if field else []
     kept_ids = [s.id for s in kept]
 
-    def cell(theme: Theme, scope: Sequence[str], rank: dict[str, int]) -> Cell:
-        hits = coded(theme, rollup) & rank.keys()
-        return Cell(len(hits), len(scope), frozenset(hits), rank)
+    def cell(theme: Theme, scope: Sequence[str], rank: dict[str, int],
+             members: frozenset[str]) -> Cell:
+        # Two frozensets intersect by walking the smaller: no pass over the whole scope.
+        hits = coded(theme, rollup) & members
+        return Cell(len(hits), len(scope), hits, rank)
 
-    def ranks(scope: Sequence[str]) -> dict[str, int]:
-        return {study: index for index, study in enumerate(scope)}
+    def ranks(scope: Sequence[str]) -> tuple[dict[str, int], frozenset[str]]:
+        return {study: index for index, study in enumerate(scope)}, frozenset(scope)
 
-    kept_rank = ranks(kept_ids)
+    kept_rank, kept_members = ranks(kept_ids)
     group_ranks = [ranks(group.studies) for group in groups]
-    totals = {theme.id: cell(theme, kept_ids, kept_rank)
+    totals = {theme.id: cell(theme, kept_ids, kept_rank, kept_members)
               for theme, _ in review.themes_file.walk()}
     counts = {key: value.n for key, value in totals.items()}
     rows = tuple(
         ThemeRow(theme.id, theme.label, depth, totals[theme.id],
-                 tuple(cell(theme, group.studies, rank)
-                       for group, rank in zip(groups, group_ranks, strict=True)))
+                 tuple(cell(theme, group.studies, rank, members)
+                       for group, (rank, members) in zip(groups, group_ranks, strict=True)))
         for theme, depth in _walk(review.themes, order, counts))
     return Tally(rows, len(kept), rollup, conditions(review, where), field, explode,
                  tuple(groups))
