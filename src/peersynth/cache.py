@@ -115,10 +115,10 @@ def _make_builder(annotation: Any) -> _Build:
         return _builder(args[0])
     if origin is typing.Union or origin is types.UnionType:
         # JSON objects are the model arm; every other arm of our unions is a plain value.
-        models = [arg for arg in args if _model_of(arg) is not None]
-        if not models:
+        arm = _union_model(annotation)
+        if arm is None:
             return _same
-        build_model = _builder(models[0])
+        build_model = _builder(arm)
         return lambda value: build_model(value) if type(value) is dict else value
     if origin is list:
         arm = _union_model(args[0])
