@@ -127,14 +127,12 @@ def _make_builder(annotation: Any) -> _Build:
             build = _builder(arm)
             return lambda value: [build(v) if type(v) is dict else v for v in value]
         item = _builder(args[0])
-        if item is _same:
-            return list
-        return lambda value: [item(element) for element in value]
+        # A list or dict of plain values is used as JSON decoded it: a new object already.
+        return _same if item is _same else lambda value: [item(element) for element in value]
     if origin is dict:
         item = _builder(args[1])
-        if item is _same:
-            return dict
-        return lambda value: {key: item(element) for key, element in value.items()}
+        return _same if item is _same else \
+            lambda value: {key: item(element) for key, element in value.items()}
     model = _model_of(annotation)
     if model is not None:
         return _model_builder(model)
@@ -160,23 +158,52 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+class _Plan(typing.NamedTuple):
+    """How to rebuild one model class from its JSON form."""
+
+    # Every field in declaration order, holding its plain default (None where there is
+    # none: the JSON form of a validated model holds every required field).
+    template: dict[str, Any]
+    nested: list[tuple[str, _Build]]  # fields whose JSON form needs building
+    factories: list[tuple[str, Callable[[], Any]]]  # defaults made anew for each model
+
+
+def _plan(model: type[BaseModel]) -> _Plan:
+    template: dict[str, Any] = {}
+    nested: list[tuple[str, _Build]] = []
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, info in model.model_fields.items():
+        factory = info.default_factory
+        if factory is not None:
+            template[name] = None
+            factories.append((name, typing.cast(Callable[[], Any], factory)))
+        else:
+            template[name] = None if info.is_required() else info.default
+        make = _builder(info.annotation)
+        if make is not _same:
+            nested.append((name, make))
+    return _Plan(template, nested, factories)
+
+
 def _model_builder(model: type[BaseModel]) -> _Build:
     """Builds `model` from its JSON form as `model_construct` would, without its per-call
     overhead (a large review has tens of thousands of models to rebuild)."""
-    fields: list[tuple[str, _Build, Any]] = []
+    plan: list[_Plan] = []
     setattr_ = object.__setattr__
+    new = model.__new__
 
     def build(value: Any) -> Any:
-        if not fields:  # filled on first use: a model may refer to itself
-            fields.extend((name, _builder(info.annotation), info)
-                          for name, info in model.model_fields.items())
-        state = {}
-        for name, make, info in fields:
+        if not plan:  # made on first use: a model may refer to itself
+            plan.append(_plan(model))
+        template, nested, factories = plan[0]
+        state = {**template, **value}
+        for name, make in nested:
             if name in value:
                 state[name] = make(value[name])
-            else:
-                state[name] = info.get_default(call_default_factory=True)
-        instance = model.__new__(model)
+        for name, factory in factories:
+            if name not in value:
+                state[name] = factory()
+        instance = new(model)
         setattr_(instance, "__dict__", state)
         setattr_(instance, "__pydantic_fields_set__", set(value))
         setattr_(instance, "__pydantic_extra__", None)
