@@ -282,14 +282,20 @@ def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str
     groups = group_studies(review, kept, field, explode=explode) if field else []
     kept_ids = [s.id for s in kept]
 
+    # Every study coded anywhere; a scope holding them all needs no intersections.
+    anywhere = frozenset[str]().union(*(theme.rolled_up_ids for theme in review.themes))
+
     def cell(theme: Theme, scope: Sequence[str], rank: dict[str, int],
-             members: frozenset[str]) -> Cell:
+             members: frozenset[str] | None) -> Cell:
+        ids = coded(theme, rollup)
         # Two frozensets intersect by walking the smaller: no pass over the whole scope.
-        hits = coded(theme, rollup) & members
+        hits = ids if members is None else ids & members
         return Cell(len(hits), len(scope), hits, rank)
 
-    def ranks(scope: Sequence[str]) -> tuple[dict[str, int], frozenset[str]]:
-        return {study: index for index, study in enumerate(scope)}, frozenset(scope)
+    def ranks(scope: Sequence[str]) -> tuple[dict[str, int], frozenset[str] | None]:
+        members = frozenset(scope)
+        return ({study: index for index, study in enumerate(scope)},
+                None if anywhere <= members else members)
 
     kept_rank, kept_members = ranks(kept_ids)
     group_ranks = [ranks(group.studies) for group in groups]
