@@ -6,11 +6,8 @@ Models are strict: unknown fields are errors, and no value is coerced (a YAML
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterator
 from functools import cached_property
-from itertools import compress, repeat
-from operator import not_
 from typing import Annotated, Any
 
 from pydantic import (
@@ -127,14 +124,7 @@ class Theme(_Model):
     @cached_property
     def study_ids(self) -> frozenset[str]:
         """Studies coded to this theme directly."""
-        entries = self.studies
-        # Most codings are short forms (bare ids): pick them out at C speed, not one by one
-        # (a large review has hundreds of thousands).
-        short = list(map(isinstance, entries, repeat(str)))
-        ids = set(typing.cast(Iterator[str], compress(entries, short)))
-        long = typing.cast(Iterator[Coding], compress(entries, map(not_, short)))
-        ids.update(coding.study for coding in long)
-        return frozenset(ids)
+        return frozenset(self.coded_ids())
 
     @cached_property
     def rolled_up_ids(self) -> frozenset[str]:
