@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,22 @@ def test_cache_dir_follows_the_environment(tmp_path: Path) -> None:
     assert cache_dir({"XDG_CACHE_HOME": "/y"}) == Path("/y/peersynth")
     assert cache_dir({"XDG_CACHE_HOME": "relative"}) == Path.home() / ".cache" / "peersynth"
     assert cache_dir({}) == Path.home() / ".cache" / "peersynth"
+
+
+def test_a_hit_needs_no_yaml_reader(review: Path, store: Path) -> None:
+    """What makes a repeated run fast: it neither imports a YAML parser nor runs the checks."""
+    code = (
+        "import sys\n"
+        "from peersynth.cli import app\n"
+        "import peersynth.cli.reporting\n"
+        f"try: app(['tally', '--data', {str(review)!r}, '--format', 'csv'])\n"
+        "except SystemExit as e: assert e.code == 0, e.code\n"
+        "print(sorted(m for m in ('peersynth.loading', 'peersynth.checks', 'yaml')\n"
+        "             if m in sys.modules))\n")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=False, env={"PATH": "", cache.CACHE_ENV: str(store)})
+            for _ in range(2)]
+    assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
+    assert runs[0].stdout.splitlines()[-1] != "[]"  # the first run validated the files
+    assert runs[1].stdout.splitlines()[-1] == "[]"
+    assert runs[0].stdout.splitlines()[:-1] == runs[1].stdout.splitlines()[:-1]
