@@ -39,7 +39,7 @@ def T(seconds: float, rss: int = 100) -> run.Timing:
 
 FAKE: run.Results = {
     "shipped": {run.PASS: T(0.01), run.VALIDATE: T(0.2), run.TALLY: T(0.09),
-                run.JSONSCHEMA: T(0.6), run.YAMLLINT: T(0.1)},
+                run.CITE: T(0.11), run.JSONSCHEMA: T(0.6), run.YAMLLINT: T(0.1)},
     "10000": {run.PARSE: T(2.0, 100_000), run.VALIDATE: T(2.2, 140_000), run.TALLY: T(0.19),
               run.JSONSCHEMA: T(14.0)},
     "50000": {run.VALIDATE: T(12.5)},
@@ -59,6 +59,7 @@ def test_targets_from_fake_timings() -> None:
     assert verdicts == {
         "shipped review: validate / check-jsonschema (both files)": True,  # 0.33
         "shipped review: peersynth tally (repeat) / yamllint": True,  # 0.9
+        "shipped review: peersynth cite (repeat) / yamllint": False,  # 1.1
         "10,000: validate / C-loader parse": True,  # 1.1
         "10,000: check-jsonschema / validate (speed-up)": True,  # 6.4
         "10,000: validate peak memory / C-loader's": False,  # 1.4
@@ -66,6 +67,25 @@ def test_targets_from_fake_timings() -> None:
         "growth: validate at 50,000 / at 10,000": False,  # 5.68
     }
     assert found["growth: validate at 50,000 / at 10,000"].value == pytest.approx(12.5 / 2.2)
+
+
+def test_commands_are_timed_in_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    seconds = {"a": [9.0, 1.0, 3.0, 2.0], "b": [9.0, 5.0, 4.0, 6.0]}
+
+    def fake_run(command: run.Command) -> tuple[float, int, bool]:
+        calls.append(command.name)
+        return seconds[command.name].pop(0), 100, True
+
+    monkeypatch.setattr(run, "run_once", fake_run)
+    found = run.measure([run.Command("a", []), run.Command("b", [])], 3, run.warm_all)
+    assert calls == ["a", "b", "a", "b", "a", "b", "a", "b"]  # warm-ups, then rounds
+    assert found["a"] == run.Timing(2.0, 100, 3, True)  # the warm-up's 9.0 is not counted
+    assert found["b"] == run.Timing(5.0, 100, 3, True)
+    calls.clear()
+    seconds.update({"a": [1.0], run.CITE: [7.0, 2.0]})
+    run.measure([run.Command("a", []), run.Command(run.CITE, [])], 1, run.warm_repeats)
+    assert calls == [run.CITE, "a", run.CITE]  # only the repeat is warmed: it fills the cache
 
 
 def test_unmeasured_targets_are_not_met_or_failed() -> None:
