@@ -10,7 +10,7 @@ from typer.testing import CliRunner, Result
 
 import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
-from peersynth.models import Review
+from peersynth.review import Review
 from peersynth.validate import validate_folder
 
 REPO = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from peersynth.analysis import (
     surname,
 )
 from peersynth.errors import UsageError
-from peersynth.models import Review
+from peersynth.review import Review
 from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, small, write_review
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from peersynth import analysis, render
 from peersynth.analysis import Style
-from peersynth.models import Review
 from peersynth.render import CiteFormat, Grid, TableFormat
+from peersynth.review import Review
 from reviewkit import DATA, load, small, write_review
 
 BOX = set("─│┃━┏┓┗┛╭╮╰╯┡┩")

@@ -15,7 +15,7 @@ from functools import cached_property
 from peersynth.choices import Order as Order
 from peersynth.choices import Style as Style
 from peersynth.errors import PeersynthError, UsageError
-from peersynth.models import Flow, Review, Study, Theme
+from peersynth.review import Flow, Review, Study, Theme
 from peersynth.suggest import closest
 
 NOT_REPORTED = "Not reported"
@@ -647,6 +647,6 @@ def characteristics(review: Review, *, by: Sequence[str] = (),
     info = review.studies_file.review
     flow = info.flow if info is not None and info.flow is not None else Flow()
     counts = tuple(FlowCount(key, FLOW_LABELS[key], value)
-                   for key, value in flow.model_dump().items() if value is not None)
+                   for key, value in vars(flow).items() if value is not None)
     return Characteristics(len(review.studies), explode, counts, tuple(sections))
 

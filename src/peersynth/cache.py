@@ -2,7 +2,7 @@
 
 A reviewer runs `tally` or `cite` many times on the same files, and reading the
 YAML is by far the largest cost. After a review validates with no errors, its
-models (and any warnings) are written as JSON to the user's cache directory;
+records (and any warnings) are written as JSON to the user's cache directory;
 the next run whose two files hash the same reads that entry instead.
 
 - Key: the sha256 of both files' bytes, peersynth's version, Python's version,
@@ -10,9 +10,9 @@ the next run whose two files hash the same reads that entry instead.
   One entry per folder, replaced when the files change, so the cache stays small.
 - An entry is JSON, never pickle: a header line, then the body; the header holds
   the key and the sha256 of the body, and an entry that does not match is ignored.
-  The body is the `model_dump(mode="json", exclude_unset=True)` of the review,
-  rebuilt with `model_construct`: it was validated when it was written and its
-  checksum shows it is unchanged since.
+  The body holds the review's records (`peersynth.review`) as JSON objects, read
+  back without validating them again: they were validated when the entry was
+  written, and its checksum shows it is unchanged since.
 - Written atomically (a temporary file, then `os.replace`); never into the review
   folder; a cache directory that cannot be read or written only makes runs slower.
 - A review with errors is never cached, and the result is always what
@@ -27,24 +27,20 @@ import json
 import os
 import sys
 import tempfile
-import types
 import typing
-from collections.abc import Callable
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any, Final
-
-from pydantic import BaseModel
 
 from peersynth import __version__
 from peersynth.diagnostics import Diagnostic, Severity
 from peersynth.errors import PeersynthError
 from peersynth.files import STUDIES_FILE, THEMES_FILE, Limits, read_bytes
-from peersynth.models import Review
 from peersynth.report import Report
+from peersynth.review import Review, review_from, review_to_json
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
-FORMAT: Final = 1
+FORMAT: Final = 2
 _MAGIC: Final = "peersynth-cache"
 
 
@@ -90,138 +86,14 @@ def entry_path(folder: Path, directory: Path) -> Path:
     return directory / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}.json"
 
 
-# Rebuilding models without validation, by their field annotations.
-
-_Build = Callable[[Any], Any]
-_BUILDERS: dict[Any, _Build] = {}
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _builder(annotation: Any) -> _Build:
-    """A function that turns the JSON form of `annotation` back into its Python value."""
-    found = _BUILDERS.get(annotation)
-    if found is None:
-        found = _BUILDERS[annotation] = _make_builder(annotation)
-    return found
-
-
-def _make_builder(annotation: Any) -> _Build:
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _builder(args[0])
-    if origin is typing.Union or origin is types.UnionType:
-        # JSON objects are the model arm; every other arm of our unions is a plain value.
-        arm = _union_model(annotation)
-        if arm is None:
-            return _same
-        build_model = _builder(arm)
-        return lambda value: build_model(value) if type(value) is dict else value
-    if origin is list:
-        arm = _union_model(args[0])
-        if arm is not None:
-            # A list of short and long forms: only the JSON objects need building.
-            build = _builder(arm)
-            return lambda value: [build(v) if type(v) is dict else v for v in value]
-        item = _builder(args[0])
-        # A list or dict of plain values is used as JSON decoded it: a new object already.
-        return _same if item is _same else lambda value: [item(element) for element in value]
-    if origin is dict:
-        item = _builder(args[1])
-        return _same if item is _same else \
-            lambda value: {key: item(element) for key, element in value.items()}
-    model = _model_of(annotation)
-    if model is not None:
-        return _model_builder(model)
-    return _same
-
-
-def _union_model(annotation: Any) -> type[BaseModel] | None:
-    """The model arm of a union of a model and plain values, if `annotation` is one."""
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        models = [m for m in map(_model_of, typing.get_args(annotation)) if m is not None]
-        if len(models) == 1:
-            return models[0]
-    return None
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
-
-
-class _Plan(typing.NamedTuple):
-    """How to rebuild one model class from its JSON form."""
-
-    # Every field in declaration order, holding its plain default (None where there is
-    # none: the JSON form of a validated model holds every required field).
-    template: dict[str, Any]
-    nested: list[tuple[str, _Build]]  # fields whose JSON form needs building
-    factories: list[tuple[str, Callable[[], Any]]]  # defaults made anew for each model
-
-
-def _plan(model: type[BaseModel]) -> _Plan:
-    template: dict[str, Any] = {}
-    nested: list[tuple[str, _Build]] = []
-    factories: list[tuple[str, Callable[[], Any]]] = []
-    for name, info in model.model_fields.items():
-        factory = info.default_factory
-        if factory is not None:
-            template[name] = None
-            factories.append((name, typing.cast(Callable[[], Any], factory)))
-        else:
-            template[name] = None if info.is_required() else info.default
-        make = _builder(info.annotation)
-        if make is not _same:
-            nested.append((name, make))
-    return _Plan(template, nested, factories)
-
-
-def _model_builder(model: type[BaseModel]) -> _Build:
-    """Builds `model` from its JSON form as `model_construct` would, without its per-call
-    overhead (a large review has tens of thousands of models to rebuild)."""
-    plan: list[_Plan] = []
-    setattr_ = object.__setattr__
-    new = model.__new__
-
-    def build(value: Any) -> Any:
-        if not plan:  # made on first use: a model may refer to itself
-            plan.append(_plan(model))
-        template, nested, factories = plan[0]
-        state = {**template, **value}
-        for name, make in nested:
-            if name in value:
-                state[name] = make(value[name])
-        for name, factory in factories:
-            if name not in value:
-                state[name] = factory()
-        instance = new(model)
-        setattr_(instance, "__dict__", state)
-        setattr_(instance, "__pydantic_fields_set__", set(value))
-        setattr_(instance, "__pydantic_extra__", None)
-        setattr_(instance, "__pydantic_private__", None)
-        return instance
-
-    return build
-
-
 def dump_review(review: Review) -> Any:
-    """The JSON-ready form of a validated review, holding only the fields its files set."""
-    return review.model_dump(mode="json", exclude_unset=True)
+    """The JSON-ready form of a validated review."""
+    return review_to_json(review)
 
 
 def rebuild_review(data: Any) -> Review:
     """The review from `dump_review`'s output, without validating it again."""
-    review: Review = _builder(Review)(data)
-    return review
+    return review_from(data)
 
 
 # Entries.

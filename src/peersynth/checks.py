@@ -2,7 +2,8 @@
 
 Each rule is a function registered under the diagnostic codes it can yield; it
 reads the validated models and the documents' positions and yields diagnostics.
-It never prints and never raises on bad data.
+It never prints and never raises on bad data. The records are those of
+`peersynth.review`, holding whatever part of each file passed the schema.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from peersynth.diagnostics import Diagnostic, make
 from peersynth.loading import Document, YamlPath
-from peersynth.models import StudiesFile, Study, Theme, ThemesFile
+from peersynth.review import StudiesFile, Study, Theme, ThemesFile
 from peersynth.suggest import closest
 
 

@@ -1,13 +1,13 @@
-"""The review's data model: what studies.yaml and themes.yaml may hold. No I/O here.
+"""What studies.yaml and themes.yaml may hold: the schema the validator checks. No I/O here.
 
 Models are strict: unknown fields are errors, and no value is coerced (a YAML
-``NO`` never becomes the text "False", nor ``"12"`` the number 12).
+``NO`` never becomes the text "False", nor ``"12"`` the number 12). Once the files
+pass, their content is turned into the plain records of `peersynth.review`, which
+is what the checks and the reports read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import (
@@ -25,18 +25,13 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Count = Annotated[int, Field(ge=0)]
 
-DEFAULT_VOCABULARIES: dict[str, list[str]] = {
-    "design": ["qualitative", "quantitative", "mixed-methods"],
-    "quality": ["good", "fair", "poor"],
-}
 # Tags of the short and long coding forms; they appear in validation error paths.
 SHORT_FORM = "short-form"
 LONG_FORM = "long-form"
 
 
 class _Model(BaseModel):
-    # defer_build: the validators are built on first validation, so that a run that
-    # reads the review from the cache never pays for building them.
+    # defer_build: the validators are built on first validation, not when imported.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
@@ -81,11 +76,6 @@ class StudiesFile(_Model):
     vocabularies: dict[str, list[Text]] = Field(default_factory=dict)
     studies: list[Study]
 
-    @cached_property
-    def all_vocabularies(self) -> dict[str, list[str]]:
-        """The defaults, with any declared vocabulary replacing the default of its name."""
-        return {**DEFAULT_VOCABULARIES, **self.vocabularies}
-
 
 class Coding(_Model):
     study: Slug
@@ -111,59 +101,6 @@ class Theme(_Model):
     reported: Count | None = None
     subthemes: list[Theme] = Field(default_factory=list)
 
-    @cached_property
-    def codings(self) -> list[Coding]:
-        """This theme's own codings, short forms made long."""
-        return [Coding(study=entry) if isinstance(entry, str) else entry for entry in self.studies]
-
-    def coded_ids(self) -> Iterator[str]:
-        """The study id of each of this theme's codings, in file order, without building
-        a Coding for each short form (a large review has hundreds of thousands)."""
-        return (entry if isinstance(entry, str) else entry.study for entry in self.studies)
-
-    @cached_property
-    def study_ids(self) -> frozenset[str]:
-        """Studies coded to this theme directly."""
-        return frozenset(self.coded_ids())
-
-    @cached_property
-    def rolled_up_ids(self) -> frozenset[str]:
-        """Studies coded to this theme or to any theme below it."""
-        if not self.subthemes:
-            return self.study_ids
-        return self.study_ids.union(*(sub.rolled_up_ids for sub in self.subthemes))
-
-    def walk(self, depth: int = 0) -> Iterator[tuple[Theme, int]]:
-        """This theme and every subtheme below it, in tree order, with their depth."""
-        yield self, depth
-        for sub in self.subthemes:
-            yield from sub.walk(depth + 1)
-
 
 class ThemesFile(_Model):
     themes: list[Theme]
-
-    def walk(self) -> Iterator[tuple[Theme, int]]:
-        for theme in self.themes:
-            yield from theme.walk()
-
-
-class Review(BaseModel):
-    """A validated review: both files, read together."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
-
-    studies_file: StudiesFile
-    themes_file: ThemesFile
-
-    @property
-    def studies(self) -> list[Study]:
-        return self.studies_file.studies
-
-    @cached_property
-    def study_by_id(self) -> dict[str, Study]:
-        return {study.id: study for study in self.studies}
-
-    @property
-    def themes(self) -> list[Theme]:
-        return self.themes_file.themes

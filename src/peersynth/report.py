@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peersynth.diagnostics import Diagnostic, Severity
-from peersynth.models import Review
+from peersynth.review import Review
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from peersynth.models import (
     SHORT_FORM,
     Coding,
     Flow,
-    Review,
     ReviewInfo,
     StudiesFile,
     Study,
@@ -31,6 +30,7 @@ from peersynth.models import (
     ThemesFile,
 )
 from peersynth.report import Report as Report
+from peersynth.review import Review, studies_file_from, themes_file_from
 from peersynth.suggest import closest
 
 
@@ -223,14 +223,17 @@ def _validate_folder(folder: Path, limits: Limits) -> Report:
     studies_doc, studies = _read(folder, STUDIES_FILE, StudiesFile, "studies", limits)
     themes_doc, themes = _read(folder, THEMES_FILE, ThemesFile, "themes", limits)
     found = studies.diagnostics + themes.diagnostics
-    if studies.model is not None and studies_doc is not None:
+    # What passed the schema, as the plain records the checks and the reports read.
+    studies_file = None if studies.model is None else studies_file_from(studies.model)
+    themes_file = None if themes.model is None else themes_file_from(themes.model)
+    if studies_file is not None and studies_doc is not None:
         found.extend(run_checks(Context(
-            studies.model, studies_doc, studies.kept, _raw_ids(studies_doc),
-            themes.model, themes_doc, themes.kept,
+            studies_file, studies_doc, studies.kept, _raw_ids(studies_doc),
+            themes_file, themes_doc, themes.kept,
             complete=not studies.diagnostics and not themes.diagnostics)))
     diagnostics = tuple(sorted(found, key=Diagnostic.sort_key))
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
-    review = None if has_errors or studies.model is None or themes.model is None else Review(
-        studies_file=studies.model, themes_file=themes.model)
+    review = None if has_errors or studies_file is None or themes_file is None else Review(
+        studies_file, themes_file)
     return Report(folder, (_display(folder, STUDIES_FILE), _display(folder, THEMES_FILE)),
                   diagnostics, review)

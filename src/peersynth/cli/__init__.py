@@ -14,7 +14,6 @@ import typer
 
 from peersynth import __version__
 from peersynth.cli.common import DEFAULT_DATA, DataOption, handles_errors, say
-from peersynth.models import StudiesFile, ThemesFile
 from peersynth.render_diagnostics import ReportFormat, render_report, summary
 
 app = typer.Typer(
@@ -105,6 +104,8 @@ def schema(
 
         peersynth schema
     """
+    from peersynth.models import StudiesFile, ThemesFile
+
     schemas = {
         SchemaFile.studies: StudiesFile.model_json_schema(),
         SchemaFile.themes: ThemesFile.model_json_schema(),

@@ -13,7 +13,7 @@ import typer
 from peersynth.cache import cached_review
 from peersynth.errors import PeersynthError
 from peersynth.files import DATA_ENV
-from peersynth.models import Review
+from peersynth.review import Review
 
 P = ParamSpec("P")
 R = TypeVar("R")

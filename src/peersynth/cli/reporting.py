@@ -20,7 +20,7 @@ from peersynth.cli.common import (
     say,
 )
 from peersynth.errors import UsageError
-from peersynth.models import Review
+from peersynth.review import Review
 
 FormatOption = Annotated[
     TableFormat,

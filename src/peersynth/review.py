@@ -1,0 +1,220 @@
+"""A validated review as the reports read it: plain frozen records, no validation machinery.
+
+`peersynth.models` says what the files may hold and checks them; once they pass,
+their content lives here. The split lets a run answered from the cache of
+validated reviews skip importing pydantic altogether, which would otherwise be
+the largest part of its start-up. The records mirror the files: same names, same
+fields, in the same order (a test holds the two side by side).
+
+The `*_from` functions build records from either a validated model or its JSON
+form (anything whose fields are found by name), so the validator and the cache
+share one way in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+DEFAULT_VOCABULARIES: dict[str, list[str]] = {
+    "design": ["qualitative", "quantitative", "mixed-methods"],
+    "quality": ["good", "fair", "poor"],
+}
+
+
+@dataclass(frozen=True)
+class Flow:
+    """PRISMA 2020 flow counts; all optional."""
+
+    records_identified: int | None = None
+    duplicates_removed: int | None = None
+    records_screened: int | None = None
+    records_excluded: int | None = None
+    reports_sought: int | None = None
+    reports_not_retrieved: int | None = None
+    full_text_assessed: int | None = None
+    reports_excluded: int | None = None
+    included: int | None = None
+
+
+@dataclass(frozen=True)
+class ReviewInfo:
+    """The review's own title, DOI and flow counts."""
+
+    title: str | None = None
+    doi: str | None = None
+    flow: Flow | None = None
+
+
+@dataclass(frozen=True)
+class Study:
+    """One included study: its metadata and quality appraisal."""
+
+    id: str
+    ref: int | None = None
+    authors: list[str] | None = None
+    year: int | None = None
+    title: str | None = None
+    countries: list[str] | None = None
+    design: str | None = None
+    quality: str | None = None
+    attributes: dict[str, str | int] = field(default_factory=dict)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class StudiesFile:
+    """studies.yaml."""
+
+    review: ReviewInfo | None
+    vocabularies: dict[str, list[str]]
+    studies: list[Study]
+
+    @cached_property
+    def all_vocabularies(self) -> dict[str, list[str]]:
+        """The defaults, with any declared vocabulary replacing the default of its name."""
+        return {**DEFAULT_VOCABULARIES, **self.vocabularies}
+
+
+@dataclass(frozen=True)
+class Coding:
+    """A study coded to a theme, in the long form (with evidence or a note)."""
+
+    study: str
+    evidence: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme, its codings and its subthemes."""
+
+    id: str
+    label: str
+    description: str | None = None
+    # Short forms (a bare study id) stay text; long forms are Codings.
+    studies: list[str | Coding] = field(default_factory=list)
+    reported: int | None = None
+    subthemes: list[Theme] = field(default_factory=list)
+
+    @cached_property
+    def codings(self) -> list[Coding]:
+        """This theme's own codings, short forms made long."""
+        return [Coding(entry) if isinstance(entry, str) else entry for entry in self.studies]
+
+    def coded_ids(self) -> Iterator[str]:
+        """The study id of each of this theme's codings, in file order, without building
+        a Coding for each short form (a large review has hundreds of thousands)."""
+        return (entry if isinstance(entry, str) else entry.study for entry in self.studies)
+
+    @cached_property
+    def study_ids(self) -> frozenset[str]:
+        """Studies coded to this theme directly."""
+        return frozenset(self.coded_ids())
+
+    @cached_property
+    def rolled_up_ids(self) -> frozenset[str]:
+        """Studies coded to this theme or to any theme below it."""
+        if not self.subthemes:
+            return self.study_ids
+        return self.study_ids.union(*(sub.rolled_up_ids for sub in self.subthemes))
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[Theme, int]]:
+        """This theme and every subtheme below it, in tree order, with their depth."""
+        yield self, depth
+        for sub in self.subthemes:
+            yield from sub.walk(depth + 1)
+
+
+@dataclass(frozen=True)
+class ThemesFile:
+    """themes.yaml."""
+
+    themes: list[Theme]
+
+    def walk(self) -> Iterator[tuple[Theme, int]]:
+        for theme in self.themes:
+            yield from theme.walk()
+
+
+@dataclass(frozen=True)
+class Review:
+    """A validated review: both files, read together."""
+
+    studies_file: StudiesFile
+    themes_file: ThemesFile
+
+    @property
+    def studies(self) -> list[Study]:
+        return self.studies_file.studies
+
+    @cached_property
+    def study_by_id(self) -> dict[str, Study]:
+        return {study.id: study for study in self.studies}
+
+    @property
+    def themes(self) -> list[Theme]:
+        return self.themes_file.themes
+
+
+# Records from a validated model or from their JSON form, and back to JSON.
+
+def _fields(value: Any) -> Mapping[str, Any]:
+    """A record's fields by name: a JSON object as it is, a model's attributes otherwise."""
+    return value if type(value) is dict else vars(value)
+
+
+def theme_from(value: Any) -> Theme:
+    fields = _fields(value)
+    return Theme(
+        fields["id"], fields["label"], fields.get("description"),
+        [entry if type(entry) is str else Coding(**_fields(entry))
+         for entry in fields.get("studies", ())],
+        fields.get("reported"),
+        [theme_from(sub) for sub in fields.get("subthemes", ())])
+
+
+def studies_file_from(value: Any) -> StudiesFile:
+    fields = _fields(value)
+    info = fields.get("review")
+    if info is not None:
+        info_fields = dict(_fields(info))
+        flow = info_fields.get("flow")
+        info_fields["flow"] = None if flow is None else Flow(**_fields(flow))
+        info = ReviewInfo(**info_fields)
+    return StudiesFile(info, dict(fields.get("vocabularies", {})),
+                       [Study(**_fields(study)) for study in fields["studies"]])
+
+
+def themes_file_from(value: Any) -> ThemesFile:
+    return ThemesFile([theme_from(theme) for theme in _fields(value)["themes"]])
+
+
+def review_from(value: Any) -> Review:
+    fields = _fields(value)
+    return Review(studies_file_from(fields["studies_file"]),
+                  themes_file_from(fields["themes_file"]))
+
+
+def review_to_json(review: Review) -> dict[str, Any]:
+    """The JSON form `review_from` reads back: every record as an object of its fields."""
+    def theme(item: Theme) -> dict[str, Any]:
+        return {"id": item.id, "label": item.label, "description": item.description,
+                "studies": [entry if isinstance(entry, str) else vars(entry)
+                            for entry in item.studies],
+                "reported": item.reported,
+                "subthemes": [theme(sub) for sub in item.subthemes]}
+
+    info = review.studies_file.review
+    return {
+        "studies_file": {
+            "review": None if info is None else {
+                "title": info.title, "doi": info.doi,
+                "flow": None if info.flow is None else vars(info.flow)},
+            "vocabularies": review.studies_file.vocabularies,
+            "studies": [vars(study) for study in review.studies],
+        },
+        "themes_file": {"themes": [theme(item) for item in review.themes]},
+    }
