@@ -40,7 +40,7 @@ from peersynth.report import Report
 from peersynth.review import Review, review_from, review_to_json
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
-FORMAT: Final = 2
+FORMAT: Final = 3
 _MAGIC: Final = "peersynth-cache"
 
 
