@@ -7,6 +7,9 @@ them into tables, CSV or JSON is `render`'s job. Nothing here prints or exits.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import operator
+import typing
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -318,19 +321,20 @@ def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str
 def compress(numbers: Iterable[int]) -> str:
     """'33-36, 38, 40, 41' (an en dash in fact): sorted, runs of three or more as ranges,
     pairs kept apart."""
-    values = sorted(set(numbers))
-    parts: list[str] = []
-    start = 0
-    while start < len(values):
-        end = start
-        while end + 1 < len(values) and values[end + 1] == values[end] + 1:
-            end += 1
-        if end - start >= 2:
-            parts.append(f"{values[start]}{EN_DASH}{values[end]}")
-        else:
-            parts.extend(str(v) for v in values[start:end + 1])
-        start = end + 1
-    return ", ".join(parts)
+    values = list(numbers)
+    if not all(map(operator.lt, values, values[1:])):  # already sorted, as a theme's refs are
+        values = sorted(set(values))
+    if not values:
+        return ""
+    # Runs of consecutive numbers, found by comparing neighbours in one pass each.
+    breaks = [(a, b) for a, b in itertools.pairwise(values) if b != a + 1]
+    firsts = [values[0], *(b for _, b in breaks)]
+    lasts = [*(a for a, _ in breaks), values[-1]]
+    return ", ".join([
+        str(first) if first == last
+        else f"{first}, {last}" if last == first + 1
+        else f"{first}{EN_DASH}{last}"
+        for first, last in zip(firsts, lasts, strict=True)])
 
 
 def _is_initials(token: str) -> bool:
@@ -421,16 +425,23 @@ class Citation:
 
 
 def cite_studies(review: Review, study_ids: Iterable[str], style: Style,
-                 labels: dict[str, AuthorYear] | None = None, *,
-                 in_order: bool = False) -> Citation:
-    """The citation of `study_ids` (`in_order`: they are already in reference order)."""
+                 labels: dict[str, AuthorYear] | None = None) -> Citation:
+    """The citation of the studies `study_ids` names (unknown ids are left out)."""
     by_id = review.study_by_id
-    chosen = (by_id[i] for i in dict.fromkeys(study_ids) if i in by_id)
-    studies = list(chosen) if in_order else reference_order(chosen)
+    studies = reference_order(by_id[i] for i in dict.fromkeys(study_ids) if i in by_id)
+    return _citation(review, studies, style, labels)
+
+
+def _citation(review: Review, studies: Sequence[Study], style: Style,
+              labels: dict[str, AuthorYear] | None) -> Citation:
+    """The citation of `studies`: distinct, in reference order."""
     if not studies:
         return Citation("")
     if style is Style.numeric:
-        numbers = [s.ref for s in studies if s.ref is not None]
+        refs = [s.ref for s in studies]
+        if None not in refs:
+            return Citation(f"[{compress(typing.cast(list[int], refs))}]")
+        numbers = [ref for ref in refs if ref is not None]
         text = f"[{compress(numbers)}]" if numbers else ""
         return Citation(text, tuple(s.id for s in studies if s.ref is None))
     if style is Style.author_year:
@@ -466,16 +477,19 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
               theme: Theme | None = None) -> Citations:
     """The citation of one theme, or of every theme in tree order."""
     labels = author_year_labels(review) if style is Style.author_year else None
-    ordered = [s.id for s in reference_order(review.studies)]
+    ordered = reference_order(review.studies)
+    ids = [study.id for study in ordered]
     depths = {t.id: depth for t, depth in review.themes_file.walk()}
     chosen = [theme] if theme is not None else [t for t, _ in review.themes_file.walk()]
     rows = []
-    rank = {study: index for index, study in enumerate(ordered)}
+    rank = {study: index for index, study in enumerate(ids)}
     for item in chosen:
-        hits = tuple(ordered[index] for index in sorted(rank[i] for i in coded(item, rollup)))
-        rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(hits),
-                            len(ordered), hits,
-                            cite_studies(review, hits, style, labels, in_order=True)))
+        # Places in reference order, then the studies at them: lookups done in C.
+        places = sorted(map(rank.__getitem__, coded(item, rollup)))
+        studies = list(map(ordered.__getitem__, places))
+        rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(places),
+                            len(ordered), tuple(map(ids.__getitem__, places)),
+                            _citation(review, studies, style, labels)))
     return Citations(style, rollup, len(ordered), tuple(rows))
 
 
