@@ -10,9 +10,9 @@ the next run whose two files hash the same reads that entry instead.
   One entry per folder, replaced when the files change, so the cache stays small.
 - An entry is JSON, never pickle: a header line, then the body; the header holds
   the key and the sha256 of the body, and an entry that does not match is ignored.
-  The body holds the review's records (`peersynth.review`) as JSON objects, read
-  back without validating them again: they were validated when the entry was
-  written, and its checksum shows it is unchanged since.
+  The body holds the review's records (`peersynth.review`) as JSON, studies as rows
+  of their fields, read back without validating them again: they were validated
+  when the entry was written, and its checksum shows it is unchanged since.
 - Written atomically (a temporary file, then `os.replace`); never into the review
   folder; a cache directory that cannot be read or written only makes runs slower.
 - A review with errors is never cached, and the result is always what
