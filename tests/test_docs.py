@@ -93,3 +93,14 @@ def test_every_command_is_documented_with_an_example() -> None:
         assert result.exit_code == 0
         assert "Examples" in result.stdout, name
         assert f"peersynth {name}" in result.stdout, name
+
+
+def test_readme_quotes_the_committed_benchmark_table() -> None:
+    """Every ratio the README quotes is a ratio the committed results.md measured."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    results = (ROOT / "benchmarks" / "results.md").read_text(encoding="utf-8")
+    measured = {row.split("|")[2].strip() for row in results.splitlines()
+                if row.count("|") == 5 and "\u00d7" in row}
+    quoted = re.findall(r"\d+\.\d+\u00d7", readme)
+    assert quoted, "the README quotes the benchmark's ratios"
+    assert set(quoted) <= measured
