@@ -578,10 +578,13 @@ def matrix(review: Review, *, rollup: bool = True) -> Matrix:
     labels = author_year_labels(review)
     studies = reference_order(review.studies)
     sets = [coded(theme, rollup) for theme, _ in walked]
-    rows = tuple(MatrixRow(s.id, s.ref, labels[s.id].label, tuple(s.id in ids for ids in sets))
+    # Membership tests done in C: a large review has millions of cells.
+    rows = tuple(MatrixRow(s.id, s.ref, labels[s.id].label,
+                           tuple(map(operator.contains, sets, itertools.repeat(s.id))))
                  for s in studies)
-    heads = tuple(ThemeHead(theme.id, theme.label, depth, sum(row.cells[i] for row in rows))
-                  for i, (theme, depth) in enumerate(walked))
+    listed = frozenset(s.id for s in studies)
+    heads = tuple(ThemeHead(theme.id, theme.label, depth, len(ids & listed))
+                  for (theme, depth), ids in zip(walked, sets, strict=True))
     return Matrix(heads, rows, rollup)
 
 
