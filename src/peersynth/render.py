@@ -14,6 +14,7 @@ rich is imported only where a styled table is drawn, so other formats never load
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -70,6 +71,11 @@ _NARROW = re.compile("[\x00-\u02ff\u2000-\u206f]+")
 
 def _width(text: str) -> int:
     """Columns `text` takes in a terminal: wide (CJK) characters two, combining marks none."""
+    return len(text) if text.isascii() else _wide_width(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a large matrix repeats its few cell texts millions of times
+def _wide_width(text: str) -> int:
     # Most text is Latin and punctuation (an en dash); measure only the rest one by one.
     rest = _NARROW.sub("", text)
     return len(text) - len(rest) + sum(
