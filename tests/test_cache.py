@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -136,6 +138,34 @@ def test_a_damaged_entry_is_ignored_and_replaced(review: Path, store: Path,
     assert callable(damage)
     entry.write_bytes(damage(entry.read_bytes()))
     assert cached_review(review) == validate_folder(review)
+    assert cached_review(review) == validate_folder(review)
+
+
+def _resigned(raw: bytes, change: typing.Callable[[dict[str, typing.Any]], None]) -> bytes:
+    """The entry with its body changed and its checksum made to match again."""
+    head, _, body = raw.partition(b"\n")
+    content = json.loads(body)
+    change(content)
+    body = json.dumps(content).encode()
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    return json.dumps(header).encode() + b"\n" + body
+
+
+def _drop_a_study_field(content: dict[str, typing.Any]) -> None:
+    content["review"]["studies_file"]["studies"][0].pop()
+
+
+def _drop_a_coding_study(content: dict[str, typing.Any]) -> None:
+    content["review"]["themes_file"]["themes"][0]["studies"][0] = {"evidence": "p. 3"}
+
+
+@pytest.mark.parametrize("change", [_drop_a_study_field, _drop_a_coding_study])
+def test_a_record_missing_a_field_is_a_miss_not_a_crash(review: Path, store: Path,
+                                                         change: typing.Any) -> None:
+    cached_review(review)
+    [entry] = entries(store)
+    entry.write_bytes(_resigned(entry.read_bytes(), change))
     assert cached_review(review) == validate_folder(review)
 
 

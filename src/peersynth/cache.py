@@ -37,7 +37,7 @@ from peersynth.diagnostics import Diagnostic, Severity
 from peersynth.errors import PeersynthError
 from peersynth.files import STUDIES_FILE, THEMES_FILE, Limits, read_bytes
 from peersynth.report import Report
-from peersynth.review import Review, review_from, review_to_json
+from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 FORMAT: Final = 3
@@ -70,9 +70,12 @@ def _read_files(folder: Path, limits: Limits) -> tuple[bytes, bytes] | None:
 
 
 def content_digest(files: tuple[bytes, bytes], limits: Limits) -> str:
-    """What a cached result depends on besides the folder: the bytes, the versions, the limits."""
+    """What a cached result depends on besides the folder: the bytes, the versions, the limits,
+    the order of a study's fields."""
     digest = hashlib.sha256()
-    for part in (_MAGIC, str(FORMAT), __version__, sys.version, repr(astuple(limits))):
+    # STUDY_FIELDS: an entry's study rows are read by position.
+    for part in (_MAGIC, str(FORMAT), __version__, sys.version, repr(astuple(limits)),
+                 repr(STUDY_FIELDS)):
         digest.update(part.encode() + b"\0")
     for data in files:
         digest.update(len(data).to_bytes(8, "big"))

@@ -6,9 +6,9 @@ validated reviews skip importing pydantic altogether, which would otherwise be
 the largest part of its start-up. The records mirror the files: same names, same
 fields, in the same order (a test holds the two side by side).
 
-The `*_from` functions build records from either a validated model or its JSON
-form (anything whose fields are found by name), so the validator and the cache
-share one way in.
+The `*_from` functions build records from either a validated model or the JSON
+form `review_to_json` writes (objects of fields by name, studies as rows of
+STUDY_FIELDS), so the validator and the cache share one way in.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def _record(cls: type[R], values: dict[str, Any]) -> R:
 def theme_from(value: Any) -> Theme:
     found = _fields(value)
     # Short forms, most of a large review's codings, are used as they are.
-    codings = [entry if type(entry) is str else _record(Coding, dict(_fields(entry)))
+    codings = [entry if type(entry) is str else Coding(**_fields(entry))
                for entry in found["studies"]]
     return Theme(found["id"], found["label"], found["description"], codings,
                  found["reported"], [theme_from(sub) for sub in found["subthemes"]])
