@@ -424,14 +424,6 @@ class Citation:
         return self.text or missing or "(no studies)"
 
 
-def cite_studies(review: Review, study_ids: Iterable[str], style: Style,
-                 labels: dict[str, AuthorYear] | None = None) -> Citation:
-    """The citation of the studies `study_ids` names (unknown ids are left out)."""
-    by_id = review.study_by_id
-    studies = reference_order(by_id[i] for i in dict.fromkeys(study_ids) if i in by_id)
-    return _citation(review, studies, style, labels)
-
-
 def _citation(review: Review, studies: Sequence[Study], style: Style,
               labels: dict[str, AuthorYear] | None) -> Citation:
     """The citation of `studies`: distinct, in reference order."""
