@@ -1,9 +1,9 @@
 """Rules across the records of a review: cross-references, uniqueness, vocabularies, counts.
 
 Each rule is a function registered under the diagnostic codes it can yield; it
-reads the validated models and the documents' positions and yields diagnostics.
-It never prints and never raises on bad data. The records are those of
-`peersynth.review`, holding whatever part of each file passed the schema.
+reads the records (`peersynth.review`) of whatever part of each file passed the
+schema, and the documents' positions, and yields diagnostics. It never prints
+and never raises on bad data.
 """
 
 from __future__ import annotations
