@@ -285,8 +285,11 @@ def compile_measured(env: dict[str, str]) -> None:
     where = subprocess.run([sys.executable, "-c", "import peersynth; print(peersynth.__file__)"],
                            check=True, capture_output=True, text=True,
                            env={**os.environ, **env}).stdout.strip()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(where).parent)],
-                   check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(where).parent)],
+                          check=False, stdout=subprocess.DEVNULL)
+    if done.returncode != 0:
+        print(f"could not write bytecode under {Path(where).parent}; its modules may be "
+              "compiled on every run", file=sys.stderr)
 
 
 def has_command(name: str, env: dict[str, str]) -> bool:
