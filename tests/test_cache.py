@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from peersynth import cache
-from peersynth.cache import cache_dir, cached_review, dump_review, entry_path, rebuild_review
+from peersynth.cache import cache_dir, cached_review, entry_path
 from peersynth.loading import Limits
+from peersynth.review import review_from, review_to_json
 from peersynth.validate import validate_folder
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "peersynth" / "example"
@@ -67,14 +68,14 @@ def test_a_hit_returns_what_validation_returns(review: Path, store: Path) -> Non
     assert second == expected
     assert second.review is not None
     assert expected.review is not None
-    assert dump_review(second.review) == dump_review(expected.review)
+    assert review_to_json(second.review) == review_to_json(expected.review)
 
 
 def test_a_rebuilt_review_equals_the_validated_one(review: Path) -> None:
     validated = validate_folder(review).review
     assert validated is not None
     # Through real JSON text, as an entry holds it.
-    rebuilt = rebuild_review(json.loads(json.dumps(dump_review(validated))))
+    rebuilt = review_from(json.loads(json.dumps(review_to_json(validated))))
     assert rebuilt == validated
     assert rebuilt.studies_file.review == validated.studies_file.review
     for (old_theme, _), (new_theme, _) in zip(validated.themes_file.walk(),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import operator
-import typing
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -430,12 +429,11 @@ def _citation(review: Review, studies: Sequence[Study], style: Style,
     if not studies:
         return Citation("")
     if style is Style.numeric:
-        refs = [s.ref for s in studies]
-        if None not in refs:
-            return Citation(f"[{compress(typing.cast(list[int], refs))}]")
-        numbers = [ref for ref in refs if ref is not None]
+        numbers = [s.ref for s in studies if s.ref is not None]
         text = f"[{compress(numbers)}]" if numbers else ""
-        return Citation(text, tuple(s.id for s in studies if s.ref is None))
+        unnumbered = () if len(numbers) == len(studies) else \
+            tuple(s.id for s in studies if s.ref is None)
+        return Citation(text, unnumbered)
     if style is Style.author_year:
         labels = labels if labels is not None else author_year_labels(review)
         ordered = sorted((labels[s.id] for s in studies), key=lambda a: a.sort_key)

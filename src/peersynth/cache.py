@@ -30,14 +30,14 @@ import tempfile
 import typing
 from dataclasses import astuple
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from peersynth import __version__
 from peersynth.diagnostics import Diagnostic, Severity
 from peersynth.errors import PeersynthError
 from peersynth.files import STUDIES_FILE, THEMES_FILE, Limits, read_bytes
 from peersynth.report import Report
-from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
+from peersynth.review import STUDY_FIELDS, review_from, review_to_json
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 FORMAT: Final = 3
@@ -89,16 +89,6 @@ def entry_path(folder: Path, directory: Path) -> Path:
     return directory / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}.json"
 
 
-def dump_review(review: Review) -> Any:
-    """The JSON-ready form of a validated review."""
-    return review_to_json(review)
-
-
-def rebuild_review(data: Any) -> Review:
-    """The review from `dump_review`'s output, without validating it again."""
-    return review_from(data)
-
-
 # Entries.
 
 def _encode(report: Report, digest: str) -> bytes:
@@ -107,7 +97,7 @@ def _encode(report: Report, digest: str) -> bytes:
         "files": list(report.files),
         "diagnostics": [[d.code, d.severity.value, d.file, d.line, d.column, d.message, d.hint]
                         for d in report.diagnostics],
-        "review": dump_review(report.review),
+        "review": review_to_json(report.review),
     }, ensure_ascii=False, separators=(",", ":")).encode()
     header = json.dumps({"magic": _MAGIC, "format": FORMAT, "key": digest,
                          "sha256": hashlib.sha256(body).hexdigest()})
@@ -129,7 +119,7 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
         diagnostics = tuple(
             Diagnostic(code, Severity(severity), file, line, column, message, hint)
             for code, severity, file, line, column, message, hint in content["diagnostics"])
-        review = rebuild_review(content["review"])
+        review = review_from(content["review"])
         files = tuple(content["files"])
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -17,9 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
-from typing import Any, TypeVar
-
-R = TypeVar("R")
+from typing import Any
 
 DEFAULT_VOCABULARIES: dict[str, list[str]] = {
     "design": ["qualitative", "quantitative", "mixed-methods"],
@@ -173,13 +171,12 @@ def _fields(value: Any) -> Mapping[str, Any]:
     return value if type(value) is dict else vars(value)
 
 
-def _record(cls: type[R], values: dict[str, Any]) -> R:
-    """A record of `cls` holding `values` (every field, by name), made without calling its
-    __init__: the values were validated already, and a large review has tens of
-    thousands of records to make."""
-    record = object.__new__(cls)
-    object.__setattr__(record, "__dict__", values)
-    return record
+def _study(values: dict[str, Any]) -> Study:
+    """A Study holding `values` (every field, by name), made without calling its __init__:
+    the values were validated already, and a large review has tens of thousands of studies."""
+    study = object.__new__(Study)
+    object.__setattr__(study, "__dict__", values)
+    return study
 
 
 def theme_from(value: Any) -> Theme:
@@ -201,8 +198,8 @@ def studies_file_from(value: Any) -> StudiesFile:
         info_fields["flow"] = None if flow is None else Flow(**_fields(flow))
         info = ReviewInfo(**info_fields)
     return StudiesFile(info, dict(found["vocabularies"]), [
-        _record(Study, dict(zip(STUDY_FIELDS, study, strict=True)) if type(study) is list
-                else dict(vars(study)))
+        _study(dict(zip(STUDY_FIELDS, study, strict=True)) if type(study) is list
+               else dict(vars(study)))
         for study in found["studies"]])
 
 
