@@ -34,8 +34,14 @@ from typing import Final
 
 from peersynth import __version__
 from peersynth.diagnostics import Diagnostic, Severity
-from peersynth.errors import PeersynthError
-from peersynth.files import STUDIES_FILE, THEMES_FILE, Limits, read_bytes
+from peersynth.files import (
+    STUDIES_FILE,
+    THEMES_FILE,
+    Limits,
+    ReviewFiles,
+    display_name,
+    read_review,
+)
 from peersynth.report import Report
 from peersynth.review import STUDY_FIELDS, review_from, review_to_json
 
@@ -52,21 +58,6 @@ def cache_dir(environ: typing.Mapping[str, str] = os.environ) -> Path:
     xdg = environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
     return base / "peersynth"
-
-
-def _read_files(folder: Path, limits: Limits) -> tuple[bytes, bytes] | None:
-    """Both files' bytes, or None when either cannot be read or is over the size limit
-    (validation then says why). Read as validation reads them: bounded, regular files only."""
-    found: list[bytes] = []
-    for name in (STUDIES_FILE, THEMES_FILE):
-        try:
-            data = read_bytes(folder / name, name, limits)
-        except PeersynthError:
-            return None
-        if not isinstance(data, bytes):
-            return None
-        found.append(data)
-    return found[0], found[1]
 
 
 def content_digest(files: tuple[bytes, bytes], limits: Limits) -> str:
@@ -146,28 +137,29 @@ def _write(path: Path, data: bytes) -> None:
                 os.unlink(temporary)
 
 
-def _validate(folder: Path, limits: Limits) -> Report:
+def _validate(folder: Path, limits: Limits, files: ReviewFiles) -> Report:
     # Imported here: a run answered from the cache never needs the YAML reader.
     from peersynth.validate import validate_folder as validate
 
-    return validate(folder, limits)
+    return validate(folder, limits, files)
 
 
 def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None = None,
                   directory: Path | None = None) -> Report:
     """The same report as `validate_folder(folder)`, from the cache when the files are unchanged.
 
-    `use_cache=False` neither reads nor writes the cache. `directory` defaults to
-    `cache_dir()`. Raises what `validate_folder` raises (PeersynthError) for a folder
-    or file that is missing or unreadable.
+    The files are read once: the key is the hash of the very bytes that are validated, so
+    an entry can only ever hold the report of the bytes its key names, however the files
+    change during a run. `use_cache=False` neither reads nor writes the cache. `directory`
+    defaults to `cache_dir()`. Raises what `validate_folder` raises (PeersynthError) for a
+    folder or file that is missing or unreadable.
     """
     limits = limits or Limits.from_env()
-    if not use_cache:
-        return _validate(folder, limits)
-    files = _read_files(folder, limits) if folder.is_dir() else None
-    if files is None:
-        return _validate(folder, limits)
-    digest = content_digest(files, limits)
+    files = read_review(folder, limits)
+    both = files.both() if use_cache else None
+    if both is None:
+        return _validate(folder, limits, files)
+    digest = content_digest(both, limits)
     path = entry_path(folder, directory or cache_dir())
     try:
         raw = path.read_bytes()
@@ -176,10 +168,9 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
     if raw is not None:
         found = _decode(raw, folder, digest)
         if found is not None and found.files == tuple(
-                (folder / name).as_posix() for name in (STUDIES_FILE, THEMES_FILE)):
+                display_name(folder, name) for name in (STUDIES_FILE, THEMES_FILE)):
             return found
-    report = _validate(folder, limits)
-    # Cache only what was read from these very bytes: the files may change meanwhile.
-    if report.review is not None and _read_files(folder, limits) == files:
+    report = _validate(folder, limits, files)
+    if report.review is not None:
         _write(path, _encode(report, digest))
     return report

@@ -11,7 +11,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from peersynth.diagnostics import Diagnostic, make
 from peersynth.errors import PeersynthError, UsageError
@@ -56,13 +56,44 @@ def _too_large(file: str, size: int, limits: Limits) -> list[Diagnostic]:
                  "raise PEERSYNTH_MAX_FILE_BYTES if the file is meant to be this large")]
 
 
+_CHUNK: Final = 1 << 20
+
+
+def _read_bounded(handle: BinaryIO, expected: int, limit: int) -> bytes:
+    """At most `limit` + 1 bytes, allocating only what the file holds: asking for the limit
+    in one read would reserve the whole limit up front, however small the file."""
+    parts = [handle.read(min(expected, limit) + 1)]
+    total = len(parts[0])
+    # Only a file that grew since stat() is read on, a chunk at a time, up to the limit.
+    while parts[-1] and total <= limit and total > expected:
+        part = handle.read(min(_CHUNK, limit + 1 - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    return b"".join(parts)
+
+
+def _missing(path: Path, file: str) -> PeersynthError:
+    """A missing review file, with the next step that fits what the folder holds."""
+    folder = path.parent
+    other = THEMES_FILE if path.name == STUDIES_FILE else STUDIES_FILE
+    if (folder / other).exists():
+        top = "themes" if path.name == THEMES_FILE else "studies"
+        return PeersynthError(
+            f"{file} does not exist",
+            f"create it with a '{top}:' list beside {other}; `peersynth init NEW-DIR` writes a "
+            f"commented template to copy from, and `peersynth schema {top}` shows its fields")
+    return PeersynthError(f"{file} does not exist",
+                          "run `peersynth init DIR` to start a review, or pass --data DIR")
+
+
 def read_bytes(path: Path, file: str, limits: Limits) -> bytes | list[Diagnostic]:
     """The file's bytes, never more than the limit: a file-too-large diagnostic instead.
 
     Only a regular file is read (a symbolic link to one is followed): a device such as
     /dev/zero or a named pipe would never end, or block, so it stops the tool instead
-    (PeersynthError), as a missing or unreadable file does. Anything else that reads a
-    review file before validation (a cache, say) should read it through here.
+    (PeersynthError), as a missing or unreadable file does.
     """
     try:
         info = path.stat()
@@ -77,14 +108,13 @@ def read_bytes(path: Path, file: str, limits: Limits) -> bytes | list[Diagnostic
         # must not wait for a writer; it changes nothing for a regular file.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            now = os.fstat(handle.fileno())
+            if not stat.S_ISREG(now.st_mode):
                 raise PeersynthError(f"{file} is not a regular file",
                                      "replace it with the YAML file itself")
-            data = handle.read(limits.max_file_bytes + 1)
+            data = _read_bounded(handle, now.st_size, limits.max_file_bytes)
     except FileNotFoundError:
-        raise PeersynthError(f"{file} does not exist",
-                             "run `peersynth init DIR` to start a review, or pass --data DIR"
-                             ) from None
+        raise _missing(path, file) from None
     except IsADirectoryError:  # pragma: no cover - a folder is caught by stat() above
         raise PeersynthError(f"{file} is a folder, not a file") from None
     except OSError as exc:
@@ -92,3 +122,40 @@ def read_bytes(path: Path, file: str, limits: Limits) -> bytes | list[Diagnostic
     if len(data) > limits.max_file_bytes:  # it grew since stat()
         return _too_large(file, max(len(data), info.st_size), limits)
     return data
+
+
+def display_name(folder: Path, name: str) -> str:
+    """How diagnostics name a review file: by the folder as it was given."""
+    return (folder / name).as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFiles:
+    """Both files of a review folder as read once: their bytes, or why they could not be
+    read (a file-too-large diagnostic). Validation and the cache's key both work from these
+    very bytes, so an answer can never be stored under another version's key."""
+
+    folder: Path
+    studies: bytes | list[Diagnostic]
+    themes: bytes | list[Diagnostic]
+
+    def both(self) -> tuple[bytes, bytes] | None:
+        """Both files' bytes, or None when either could not be read within the limits."""
+        if isinstance(self.studies, bytes) and isinstance(self.themes, bytes):
+            return self.studies, self.themes
+        return None
+
+
+def read_review(folder: Path, limits: Limits) -> ReviewFiles:
+    """Read both files of `folder` once. A missing or unreadable folder or file stops the
+    tool (PeersynthError, exit 3) with what to do next."""
+    if not folder.exists():
+        raise PeersynthError(f"review folder {folder.as_posix()} does not exist",
+                             "pass --data DIR, or create one with `peersynth init DIR`")
+    if not folder.is_dir():
+        raise PeersynthError(f"{folder.as_posix()} is not a folder",
+                             "pass the folder that holds studies.yaml and themes.yaml")
+    return ReviewFiles(
+        folder,
+        read_bytes(folder / STUDIES_FILE, display_name(folder, STUDIES_FILE), limits),
+        read_bytes(folder / THEMES_FILE, display_name(folder, THEMES_FILE), limits))

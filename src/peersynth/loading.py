@@ -494,13 +494,10 @@ def _run(builder: _Builder, text: str) -> bool:
     return True
 
 
-def read_document(path: Path, file: str, limits: Limits | None = None) -> tuple[
+def parse_bytes(data: bytes, file: str, limits: Limits | None = None) -> tuple[
         Document | None, list[Diagnostic]]:
-    """Read and parse one file. Missing or unreadable files stop the tool (PeersynthError)."""
+    """Decode a file's bytes as UTF-8 (a byte-order mark is dropped) and parse them."""
     limits = limits or Limits()
-    data = read_bytes(path, file, limits)
-    if isinstance(data, list):
-        return None, data
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -511,3 +508,13 @@ def read_document(path: Path, file: str, limits: Limits | None = None) -> tuple[
                            f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
                            "save the file as UTF-8")]
     return parse_text(text, file, limits)
+
+
+def read_document(path: Path, file: str, limits: Limits | None = None) -> tuple[
+        Document | None, list[Diagnostic]]:
+    """Read and parse one file. Missing or unreadable files stop the tool (PeersynthError)."""
+    limits = limits or Limits()
+    data = read_bytes(path, file, limits)
+    if isinstance(data, list):
+        return None, data
+    return parse_bytes(data, file, limits)

@@ -15,9 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from peersynth.checks import Context, run_checks
 from peersynth.diagnostics import Diagnostic, Severity, make
-from peersynth.errors import PeersynthError
-from peersynth.files import STUDIES_FILE, THEMES_FILE
-from peersynth.loading import REJECTED, Document, Implicit, Limits, YamlPath, read_document
+from peersynth.files import STUDIES_FILE, THEMES_FILE, ReviewFiles, display_name, read_review
+from peersynth.loading import REJECTED, Document, Implicit, Limits, YamlPath, parse_bytes
 from peersynth.models import (
     LONG_FORM,
     SHORT_FORM,
@@ -33,9 +32,7 @@ from peersynth.report import Report as Report
 from peersynth.review import Review, studies_file_from, themes_file_from
 from peersynth.suggest import closest
 
-
-def _display(folder: Path, name: str) -> str:
-    return (folder / name).as_posix()
+_display = display_name
 
 
 # What each mapping in the files may hold, for "did you mean" on unknown fields.
@@ -181,9 +178,11 @@ def _validate_shape(doc: Document, root: type[BaseModel], items: str) -> Shaped:
     return Shaped(model, kept, diagnostics)
 
 
-def _read(folder: Path, name: str, root: type[BaseModel], items: str,
+def _read(data: bytes | list[Diagnostic], file: str, root: type[BaseModel], items: str,
           limits: Limits) -> tuple[Document | None, Shaped]:
-    doc, diagnostics = read_document(folder / name, _display(folder, name), limits)
+    if isinstance(data, list):  # the file could not be read within the limits
+        return None, Shaped(None, [], data)
+    doc, diagnostics = parse_bytes(data, file, limits)
     if doc is None:
         return None, Shaped(None, [], diagnostics)
     shaped = _validate_shape(doc, root, items)
@@ -200,28 +199,30 @@ def _raw_ids(doc: Document) -> frozenset[str]:
                      if isinstance(item, dict) and isinstance(item.get("id"), str))
 
 
-def validate_folder(folder: Path, limits: Limits | None = None) -> Report:
-    """Everything wrong with the review in `folder`, and the review itself when it is sound."""
+def validate_folder(folder: Path, limits: Limits | None = None,
+                    files: ReviewFiles | None = None) -> Report:
+    """Everything wrong with the review in `folder`, and the review itself when it is sound.
+
+    `files`: the folder's files as already read (`read_review`), so that a caller that
+    keys anything on their bytes (the cache) gets the report of those very bytes.
+    """
     # Reading allocates millions of small objects, none of them in reference cycles, so
     # the cyclic collector would only rescan them again and again: it waits until the end.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _validate_folder(folder, limits or Limits.from_env())
+        limits = limits or Limits.from_env()
+        return _validate_folder(folder, limits, files or read_review(folder, limits))
     finally:
         if collecting:
             gc.enable()
 
 
-def _validate_folder(folder: Path, limits: Limits) -> Report:
-    if not folder.exists():
-        raise PeersynthError(f"review folder {folder.as_posix()} does not exist",
-                             "pass --data DIR, or create one with `peersynth init DIR`")
-    if not folder.is_dir():
-        raise PeersynthError(f"{folder.as_posix()} is not a folder",
-                             "pass the folder that holds studies.yaml and themes.yaml")
-    studies_doc, studies = _read(folder, STUDIES_FILE, StudiesFile, "studies", limits)
-    themes_doc, themes = _read(folder, THEMES_FILE, ThemesFile, "themes", limits)
+def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles) -> Report:
+    studies_doc, studies = _read(files.studies, _display(folder, STUDIES_FILE), StudiesFile,
+                                 "studies", limits)
+    themes_doc, themes = _read(files.themes, _display(folder, THEMES_FILE), ThemesFile,
+                               "themes", limits)
     found = studies.diagnostics + themes.diagnostics
     # What passed the schema, as the plain records the checks and the reports read.
     studies_file = None if studies.model is None else studies_file_from(studies.model)
