@@ -8,6 +8,7 @@ import pytest
 
 from peersynth import cache, files, loading
 from peersynth.cache import cached_review
+from peersynth.diagnostics import Diagnostic
 from peersynth.errors import PeersynthError
 from peersynth.files import Limits, read_review
 from reviewkit import run, small
@@ -29,7 +30,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = files.read_bytes
 
-    def counting(path: Path, file: str, limits: Limits) -> bytes | list[object]:
+    def counting(path: Path, file: str, limits: Limits) -> bytes | list[Diagnostic]:
         seen.append(path.name)
         return real(path, file, limits)
 
@@ -56,7 +57,7 @@ def test_a_file_changed_during_a_run_never_stores_its_answer_under_the_old_key(
     real = files.read_bytes
     themes_reads = 0
 
-    def racing(path: Path, file: str, limits: Limits) -> bytes | list[object]:
+    def racing(path: Path, file: str, limits: Limits) -> bytes | list[Diagnostic]:
         nonlocal themes_reads
         if path.name == "themes.yaml":
             themes_reads += 1
