@@ -355,15 +355,43 @@ def test_matrix_rolls_up_and_totals(review: Review) -> None:
     assert cells == {"alpha": [1, 0, 0, 1, 0], "beta": [1, 1, 1, 1, 0],
                      "gamma": [1, 1, 1, 1, 0], "delta": [0, 0, 0, 1, 1],
                      "epsilon": [0, 0, 0, 1, 0]}
-    # Reference order, the study without a ref last.
+    # Reference order, the study without a ref last. The total counts top-level themes:
+    # beta and gamma support access through two of its subthemes, which counts once.
     assert [(row.ref, row.total) for row in result.rows] == [
-        (1, 2), (2, 4), (3, 4), (5, 2), (None, 1)]
+        (1, 2), (2, 2), (3, 2), (5, 2), (None, 1)]
 
 
 def test_matrix_without_rollup(review: Review) -> None:
     result = analysis.matrix(review, rollup=False)
     assert [t.n for t in result.themes] == [1, 1, 2, 5, 1]
-    assert [row.total for row in result.rows] == [2, 3, 2, 2, 1]
+    # Without roll-up the cells show direct codings, but a branch still counts once.
+    assert [row.total for row in result.rows] == [2, 2, 2, 2, 1]
+
+
+def test_matrix_total_counts_a_parent_and_its_subtheme_once(tmp_path: Path) -> None:
+    studies = "studies:\n  - id: a\n  - id: b\n  - id: c\n"
+    themes = """\
+    themes:
+      - id: p
+        label: P
+        studies: [a]
+        subthemes:
+          - id: p1
+            label: P1
+            studies: [a, b]
+          - id: p2
+            label: P2
+            studies: [a]
+      - id: q
+        label: Q
+        studies: [a, c]
+    """
+    review = load(write_review(tmp_path / "r", studies, themes))
+    for rollup in (True, False):
+        result = analysis.matrix(review, rollup=rollup)
+        # a: p (directly and through both subthemes) and q; b: p through p1; c: q.
+        assert {row.id: row.total for row in result.rows} == {"a": 2, "b": 1, "c": 1}
+    assert [int(c) for c in analysis.matrix(review).rows[1].cells] == [1, 1, 0, 0]
 
 
 # characteristics
@@ -472,3 +500,148 @@ def test_find_theme_exact_id_wins_over_themes_that_normalize_alike(tmp_path: Pat
     assert analysis.find_theme(review, "role_clarity").label == "Other"
     with pytest.raises(ThemeNotFound, match="matches 2 themes"):
         analysis.find_theme(review, "Role Clarity")
+
+
+# One rule for matching values and field names (regressions: each was a separate value)
+
+
+def _review(tmp_path: Path, studies: str, themes: str | None = None) -> Review:
+    ids = [line.split(":", 1)[1].strip() for line in studies.splitlines()
+           if line.strip().startswith("- id:")]
+    themes = themes or f"themes:\n  - id: t\n    label: T\n    studies: [{', '.join(ids)}]\n"
+    return load(write_review(tmp_path / "r", studies, themes))
+
+
+def test_attribute_keys_differing_by_case_and_separator_are_one_field(tmp_path: Path) -> None:
+    review = _review(tmp_path, """\
+    studies:
+      - id: a
+        attributes: {lived_experience: "yes"}
+      - id: b
+        attributes: {lived-experience: "no"}
+      - id: c
+        attributes: {Lived_Experience: "yes"}
+      - id: d
+    """)
+    assert analysis.available_fields(review) == ["country", "design", "quality", "year",
+                                                 "lived_experience"]
+    for name in ("lived_experience", "lived-experience", "Lived_Experience"):
+        assert analysis.resolve_field(review, name) == "lived_experience"
+    result = analysis.tally(review, by="lived-experience")
+    assert [(g.value, g.studies) for g in result.groups] == [
+        ("yes", ("a", "c")), ("no", ("b",)), (NOT_REPORTED, ("d",))]
+    kept = analysis.filter_studies(review, [("LIVED EXPERIENCE", "yes")])
+    assert [s.id for s in kept] == ["a", "c"]
+
+
+def test_country_in_nfc_and_nfd_is_one_country(tmp_path: Path) -> None:
+    nfc, nfd = "C\u00f4te d'Ivoire", "Co\u0302te d'Ivoire"
+    review = _review(tmp_path, f"""\
+    studies:
+      - id: a
+        countries: ["{nfd}"]
+      - id: b
+        countries: ["{nfc}"]
+      - id: c
+        countries: ["{nfd}", Kenya]
+    """)
+    # Loading makes both spellings NFC.
+    assert [s.countries for s in review.studies] == [[nfc], [nfc], [nfc, "Kenya"]]
+    groups = analysis.tally(review, by="country", explode=True).groups
+    assert [(g.value, g.studies) for g in groups] == [(nfc, ("a", "b", "c")), ("Kenya", ("c",))]
+    assert [s.id for s in analysis.filter_studies(review, [("country", nfd)])] == ["a", "b", "c"]
+
+
+def test_values_differing_by_case_spacing_or_country_alias_are_one_value(
+        tmp_path: Path) -> None:
+    review = _review(tmp_path, """\
+    studies:
+      - id: a
+        countries: [UK]
+        attributes: {setting: "day  care"}
+      - id: b
+        countries: [United Kingdom]
+        attributes: {setting: Day care}
+      - id: c
+        countries: [UK]
+        attributes: {setting: Day care}
+      - id: d
+        countries: [Norway]
+        attributes: {setting: day-care}
+      - id: e
+        countries: [norway]
+      - id: f
+        countries: ["Finland "]
+      - id: g
+        countries: [Finland, finland]
+    """)
+    # Shown as the most frequent spelling; ties go to the first in reference order.
+    expected = [("UK", ("a", "b", "c")), ("Finland", ("f", "g")), ("Norway", ("d", "e"))]
+    groups = analysis.tally(review, by="country").groups
+    assert [(g.value, g.studies) for g in groups] == expected
+    sections = analysis.characteristics(review).sections
+    assert [(g.value, g.studies) for g in sections[0].rows] == expected
+    # g's two spellings of Finland are one country, so g is not a multi-country study.
+    assert all(g.value != MULTIPLE_COUNTRIES for g in groups)
+    setting = analysis.tally(review, by="setting").groups
+    assert [(g.value, g.studies) for g in setting] == [
+        ("Day care", ("a", "b", "c", "d")), (NOT_REPORTED, ("e", "f", "g"))]
+    # --where agrees with --by, aliases included.
+    for asked, ids in (("United Kingdom", "abc"), ("u.k.", "abc"), ("FINLAND", "fg"),
+                       ("norway", "de")):
+        assert "".join(s.id for s in analysis.filter_studies(
+            review, [("country", asked)])) == ids
+    assert analysis.unmatched(review, [("country", "USA")]) != []
+    assert analysis.unmatched(review, [("country", "U.K."), ("setting", "DAY_CARE")]) == []
+
+
+def test_the_vocabulary_spelling_names_a_merged_value(tmp_path: Path) -> None:
+    review = _review(tmp_path, """\
+    vocabularies:
+      countries: [United Kingdom, Peru]
+    studies:
+      - id: a
+        countries: [United Kingdom]
+    """)
+    groups = analysis.tally(review, by="country").groups
+    assert [(g.value, g.studies) for g in groups] == [("United Kingdom", ("a",)), ("Peru", ())]
+    assert [s.id for s in analysis.filter_studies(review, [("country", "UK")])] == ["a"]
+
+
+def test_whole_numbers_sort_as_numbers(tmp_path: Path) -> None:
+    sizes = [12, 500, 8, 14, 9, 120]
+    studies = "studies:\n" + "".join(
+        f"  - id: s{index}\n    attributes: {{sample_size: {size}}}\n"
+        for index, size in enumerate(sizes))
+    studies += "  - id: t1\n    attributes: {sample_size: \"30\"}\n  - id: t2\n"
+    review = _review(tmp_path, studies)
+    rows = [(g.value, len(g.studies)) for g in
+            analysis.characteristics(review, by=["sample_size"]).sections[-1].rows]
+    assert rows == [("8", 1), ("9", 1), ("12", 1), ("14", 1), ("30", 1), ("120", 1),
+                    ("500", 1), (NOT_REPORTED, 1)]
+
+
+def test_a_real_value_named_like_a_catch_all_keeps_its_own_column(tmp_path: Path) -> None:
+    review = _review(tmp_path, """\
+    studies:
+      - id: a
+        countries: [Not reported]
+        attributes: {setting: not reported}
+      - id: b
+        countries: [Multiple countries]
+      - id: c
+        countries: [Peru, Chile]
+      - id: d
+    """)
+    groups = analysis.tally(review, by="country").groups
+    values = [(g.value, g.studies) for g in groups]
+    # The real values first (one study each, so by name), then the two catch-alls.
+    assert values[:2] == [("Multiple countries", ("b",)), ("Not reported", ("a",))]
+    multiple, missing = groups[2], groups[3]
+    assert (multiple.studies, multiple.detail) == (("c",), ("Peru", "Chile"))
+    assert (missing.studies, missing.detail) == (("d",), ())
+    assert (multiple.value, missing.value) == ("Multiple countries (more than one)",
+                                               "Not reported (no value)")
+    setting = analysis.tally(review, by="setting").groups
+    assert [g.studies for g in setting] == [("a",), ("b", "c", "d")]
+    assert [g.value for g in setting] == ["not reported", "Not reported (no value)"]

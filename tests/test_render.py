@@ -251,7 +251,8 @@ def test_matrix_csv(review: Review) -> None:
                                           TableFormat.csv))
     assert rows[0] == ["ref", "id", "study", "Access to care", "Cost", "Insurance cover",
                        "Trust", "Stigma", "total"]
-    assert rows[2] == ["2", "beta", "Byrne et al. 2019a", "0", "1", "1", "1", "0", "3"]
+    # The total counts top-level themes: access (through cost and insurance) and trust.
+    assert rows[2] == ["2", "beta", "Byrne et al. 2019a", "0", "1", "1", "1", "0", "2"]
     assert rows[5] == ["", "epsilon", "epsilon", "0", "0", "0", "1", "0", "1"]
     assert rows[6] == ["", "", "Total", "1", "1", "2", "5", "1", ""]
 
@@ -264,7 +265,7 @@ def test_matrix_json(review: Review) -> None:
                                  "n": 2}
     assert body["studies"][1] == {"id": "beta", "ref": 2, "label": "Byrne et al. 2019a",
                                   "themes": ["access", "cost", "insurance", "trust"],
-                                  "total": 4}
+                                  "total": 2}
     assert body["studies"][4]["ref"] is None
 
 

@@ -10,13 +10,14 @@ import dataclasses
 import itertools
 import operator
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from peersynth.choices import Order as Order
 from peersynth.choices import Style as Style
 from peersynth.errors import PeersynthError, UsageError
+from peersynth.matching import field_key, preferred_spellings, value_key, whole_number
 from peersynth.review import Flow, Review, Study, Theme
 from peersynth.suggest import closest
 
@@ -45,33 +46,26 @@ def percent(n: int, total: int) -> int | None:
 
 # ---------------------------------------------------------------------------
 # Fields and filters
-
-
-def _field_key(name: str) -> str:
-    return name.strip().casefold().replace("-", "_")
-
-
-def _value_key(value: str) -> str:
-    return " ".join(value.split()).casefold()
+#
+# Every comparison of values or field names goes through peersynth.matching: two
+# values that --where treats as one are one column of --by and one row of `studies`.
 
 
 def available_fields(review: Review) -> list[str]:
-    """Fields --by and --where accept: the built-in ones, then every attribute name."""
-    names: dict[str, None] = {}
-    for study in review.studies:
-        names.update(dict.fromkeys(study.attributes))
-    names.update(dict.fromkeys(review.studies_file.vocabularies))
-    reserved = {*BUILTIN_FIELDS, *_FIELD_ALIASES, "countries"}
-    return [*BUILTIN_FIELDS, *(name for name in names if name not in reserved)]
+    """Fields --by and --where accept: the built-in ones, then every attribute field (names
+    that differ only by case, spacing, '-' or '_' are one field)."""
+    reserved = {field_key(name) for name in (*BUILTIN_FIELDS, *_FIELD_ALIASES)}
+    return [*BUILTIN_FIELDS, *(shown for key, (shown, _) in review.attribute_names.items()
+                               if key not in reserved)]
 
 
 def resolve_field(review: Review, name: str) -> str:
-    """The field `name` stands for (case, and '-' for '_', do not matter)."""
-    key = _field_key(name)
+    """The field `name` stands for (case, spacing, and '-' for '_', do not matter)."""
+    key = field_key(name)
     key = _FIELD_ALIASES.get(key, key)
     fields = available_fields(review)
     for field in fields:
-        if _field_key(field) == key:
+        if field_key(field) == key:
             return field
     near = closest(name, [*fields, *_FIELD_ALIASES], limit=3)
     hint = ("did you mean " + " or ".join(f"'{_FIELD_ALIASES.get(n, n)}'" for n in
@@ -79,19 +73,46 @@ def resolve_field(review: Review, name: str) -> str:
     raise UsageError(f"unknown field '{name}'", hint + "fields: " + ", ".join(fields))
 
 
-def study_values(study: Study, field: str) -> tuple[str, ...]:
-    """A study's values of a field, as text; empty when it does not report it."""
+Reader = Callable[[Study], tuple[str, ...]]
+
+
+def _reader(review: Review, field: str) -> Reader:
+    """A function giving a study's values of `field` as text, without empty ones; a study
+    reports at most one value of any field but country."""
     if field == "country":
-        return tuple(dict.fromkeys(study.countries or ()))
-    if field == "design":
-        value: object = study.design
-    elif field == "quality":
-        value = study.quality
-    elif field == "year":
-        value = study.year
-    else:
-        value = study.attributes.get(field)
-    return () if value is None else (str(value),)
+        return lambda study: tuple(filter(None, study.countries or ()))
+    if field in ("design", "quality", "year"):
+        get = operator.attrgetter(field)
+        return lambda study: () if (value := get(study)) is None or value == "" \
+            else (str(value),)
+    names = review.attribute_names.get(field_key(field), (field, (field,)))[1]
+    if len(names) == 1:
+        name = names[0]
+
+        def one(study: Study) -> tuple[str, ...]:
+            value = study.attributes.get(name)
+            return () if value is None or value == "" else (str(value),)
+        return one
+    # The field is spelt several ways (the near-duplicate check warns); a study that uses
+    # two of them in itself counts with the first it lists.
+    wanted = frozenset(names)
+
+    def any_spelling(study: Study) -> tuple[str, ...]:
+        found = next((v for k, v in study.attributes.items() if k in wanted), None)
+        return () if found is None or found == "" else (str(found),)
+    return any_spelling
+
+
+def _key_of(field: str) -> Callable[[str], str]:
+    """The value key of `field`: country aliases count only for countries."""
+    if field == "country":
+        return lambda text: value_key(text, country=True)
+    return value_key
+
+
+def study_values(review: Review, study: Study, field: str) -> tuple[str, ...]:
+    """A study's values of a field, as text; empty when it does not report it."""
+    return _reader(review, field)(study)
 
 
 def parse_where(text: str) -> tuple[str, str]:
@@ -117,17 +138,19 @@ def conditions(review: Review, where: Sequence[tuple[str, str]]) -> tuple[Condit
 def filter_studies(review: Review, where: Sequence[tuple[str, str]]) -> list[Study]:
     """The studies every condition keeps, in file order.
 
-    Values match ignoring case and repeated spaces. Conditions on one field are
+    Values match as `peersynth.matching.value_key` has it: ignoring case, spacing and
+    '-' or '_' for a space, and a known alias of a country. Conditions on one field are
     alternatives (design=qualitative, design=mixed-methods keeps both); conditions
     on different fields must all hold. A study with several countries matches a
     country condition when any of its countries does.
     """
     wanted: dict[str, set[str]] = {}
     for condition in conditions(review, where):
-        wanted.setdefault(condition.field, set()).add(_value_key(condition.value))
+        wanted.setdefault(condition.field, set()).add(_key_of(condition.field)(condition.value))
+    tests = [(_reader(review, field), _key_of(field), values)
+             for field, values in wanted.items()]
     return [study for study in review.studies
-            if all(any(_value_key(v) in values for v in study_values(study, field))
-                   for field, values in wanted.items())]
+            if all(any(key(v) in values for v in read(study)) for read, key, values in tests)]
 
 
 def unmatched(review: Review, where: Sequence[tuple[str, str]],
@@ -136,14 +159,15 @@ def unmatched(review: Review, where: Sequence[tuple[str, str]],
     take (none when the value is a declared one that simply no study has)."""
     found = []
     for condition in conditions(review, where):
-        declared = vocabulary(review, condition.field) or []
-        values = dict.fromkeys([*declared, *(v for study in review.studies
-                                              for v in study_values(study, condition.field))])
-        keys = {_value_key(v) for v in values}
-        if _value_key(condition.value) in {_value_key(v) for study in review.studies
-                                           for v in study_values(study, condition.field)}:
+        key = _key_of(condition.field)
+        read = _reader(review, condition.field)
+        had = dict.fromkeys(v for study in review.studies for v in read(study))
+        wanted = key(condition.value)
+        if wanted in {key(v) for v in had}:
             continue
-        near = [] if _value_key(condition.value) in keys or not values \
+        declared = vocabulary(review, condition.field) or []
+        values = list(dict.fromkeys([*declared, *had]))
+        near = [] if wanted in {key(v) for v in declared} or not values \
             else closest(condition.value, values, limit=1)
         found.append((condition, near[0] if near else None))
     return found
@@ -152,7 +176,12 @@ def unmatched(review: Review, where: Sequence[tuple[str, str]],
 def vocabulary(review: Review, field: str) -> list[str] | None:
     """The declared (or default) vocabulary of a field, which fixes the order of its values."""
     vocabularies = review.studies_file.all_vocabularies
-    return vocabularies.get(_VOCABULARY_OF.get(field, field))
+    name = _VOCABULARY_OF.get(field, field)
+    if name in vocabularies:
+        return vocabularies[name]
+    key = field_key(name)
+    return next((values for declared, values in vocabularies.items()
+                 if field_key(declared) == key), None)
 
 
 def reference_order(studies: Iterable[Study]) -> list[Study]:
@@ -171,40 +200,74 @@ class Group:
     detail: tuple[str, ...] = ()
 
 
+def _catch_all(name: str, taken: set[str], qualifier: str) -> str:
+    """`name`, qualified until no real value reads the same (a country may really be
+    written "Not reported")."""
+    while value_key(name) in taken:
+        name = f"{name} ({qualifier})"
+    return name
+
+
+def _spellings(review: Review, field: str, read: Reader,
+               key: Callable[[str], str]) -> dict[str, str]:
+    """The spelling each value of `field` is shown with: the vocabulary's where it declares
+    the value, else the most frequent in the whole review, ties to the first in reference
+    order. The whole review, so that a column keeps its name under any --where."""
+    shown = preferred_spellings((key(v), v) for study in reference_order(review.studies)
+                                for v in read(study))
+    for value in reversed(vocabulary(review, field) or ()):
+        shown[key(value)] = value
+    return shown
+
+
+def _order(keys: Sequence[str], counts: Mapping[str, int], shown: Mapping[str, str],
+           numeric: bool) -> list[str]:
+    if numeric:
+        return sorted(keys, key=lambda k: (whole_number(shown[k]) or 0, fold(shown[k])))
+    return sorted(keys, key=lambda k: (-counts[k], fold(shown[k])))
+
+
 def group_studies(review: Review, studies: Sequence[Study], field: str, *,
                   explode: bool = False) -> list[Group]:
-    """The studies grouped by their value of `field`.
+    """The studies grouped by their value of `field`, values that match as one (see
+    `filter_studies`) making one group.
 
     Order: the vocabulary's (every value, even with no study) where one is
-    declared; years ascending; otherwise most studies first, then by name. A study
-    with several countries goes under "Multiple countries" unless `explode`, which
-    counts it under each; studies without a value come last as "Not reported".
+    declared; whole numbers (years, counts) ascending; otherwise most studies first,
+    then by name. A study with several countries goes under "Multiple countries"
+    unless `explode`, which counts it under each; studies without a value come last
+    as "Not reported". Either is qualified, e.g. "Not reported (no value)", when a
+    real value reads the same.
     """
+    read, key = _reader(review, field), _key_of(field)
     buckets: dict[str, list[str]] = {}
-    multiple: list[Study] = []
+    multiple: list[tuple[Study, tuple[str, ...]]] = []
     missing: list[str] = []
     for study in reference_order(studies):
-        values = study_values(study, field)
-        if not values:
+        # One value per key: "UK" and "United Kingdom" in one study are one country.
+        keys = tuple(dict.fromkeys(map(key, read(study))))
+        if not keys:
             missing.append(study.id)
-        elif len(values) > 1 and not explode:
-            multiple.append(study)
+        elif len(keys) > 1 and not explode:
+            multiple.append((study, keys))
         else:
-            for value in values:
+            for value in keys:
                 buckets.setdefault(value, []).append(study.id)
-    declared = vocabulary(review, field)
-    if declared is not None:
-        order = list(dict.fromkeys([*declared, *buckets]))
-    elif field == "year":
-        order = sorted(buckets, key=int)
-    else:
-        order = sorted(buckets, key=lambda v: (-len(buckets[v]), fold(v)))
-    groups = [Group(value, tuple(buckets.get(value, ()))) for value in order]
+    shown = _spellings(review, field, read, key)
+    declared = [key(value) for value in vocabulary(review, field) or ()]
+    counts = {k: len(ids) for k, ids in buckets.items()}
+    rest = [k for k in buckets if k not in set(declared)]
+    numeric = field == "year" or (bool(rest) and all(
+        whole_number(shown[k]) is not None for k in rest))
+    order = [*dict.fromkeys(declared), *_order(rest, counts, shown, numeric)]
+    groups = [Group(shown[k], tuple(buckets.get(k, ()))) for k in order]
+    taken = set(order)
     if multiple:
-        among = tuple(dict.fromkeys(c for study in multiple for c in study.countries or ()))
-        groups.append(Group(MULTIPLE_COUNTRIES, tuple(s.id for s in multiple), among))
+        among = dict.fromkeys(shown[k] for _, keys in multiple for k in keys)
+        groups.append(Group(_catch_all(MULTIPLE_COUNTRIES, taken, "more than one"),
+                            tuple(s.id for s, _ in multiple), tuple(among)))
     if missing:
-        groups.append(Group(NOT_REPORTED, tuple(missing)))
+        groups.append(Group(_catch_all(NOT_REPORTED, taken, "no value"), tuple(missing)))
     return groups
 
 
@@ -548,10 +611,11 @@ class MatrixRow:
     ref: int | None
     label: str
     cells: tuple[bool, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(self.cells)
+    # The top-level themes the study supports, directly or through a subtheme: each
+    # branch of the tree once, so a study coded to a parent and its subtheme counts one,
+    # and the total is the same with or without roll-up. (Summing the cells would count
+    # one finding once per level it is coded at.)
+    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,14 +627,17 @@ class Matrix:
 
 def matrix(review: Review, *, rollup: bool = True) -> Matrix:
     """Studies (reference order) by themes (tree order); a cell is true when the study is
-    coded to the theme (or, with roll-up, to a theme below it)."""
+    coded to the theme (or, with roll-up, to a theme below it). A study's total is the
+    number of top-level themes it supports, directly or through a subtheme (see MatrixRow)."""
     walked = list(review.themes_file.walk())
     labels = author_year_labels(review)
     studies = reference_order(review.studies)
     sets = [coded(theme, rollup) for theme, _ in walked]
+    branches = [theme.rolled_up_ids for theme in review.themes]
     # Membership tests done in C: a large review has millions of cells.
     rows = tuple(MatrixRow(s.id, s.ref, labels[s.id].label,
-                           tuple(map(operator.contains, sets, itertools.repeat(s.id))))
+                           tuple(map(operator.contains, sets, itertools.repeat(s.id))),
+                           sum(map(operator.contains, branches, itertools.repeat(s.id))))
                  for s in studies)
     listed = frozenset(s.id for s in studies)
     heads = tuple(ThemeHead(theme.id, theme.label, depth, len(ids & listed))

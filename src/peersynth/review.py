@@ -8,7 +8,11 @@ fields, in the same order (a test holds the two side by side).
 
 The `*_from` functions build records from either a validated model or the JSON
 form `review_to_json` writes (objects of fields by name, studies as rows of
-STUDY_FIELDS), so the validator and the cache share one way in.
+STUDY_FIELDS), so the validator and the cache share one way in. On the way in
+from a model, text is cleaned (`peersynth.matching.clean`: Unicode NFC, no
+surrounding whitespace): labels, titles, authors, countries, design, quality,
+attribute names and text values, vocabulary names and entries. The cache stores
+records made that way, so its JSON needs no cleaning when read back.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
 from typing import Any
+
+from peersynth.matching import clean, field_key, preferred_spellings
 
 DEFAULT_VOCABULARIES: dict[str, list[str]] = {
     "design": ["qualitative", "quantitative", "mixed-methods"],
@@ -159,6 +165,19 @@ class Review:
     def themes(self) -> list[Theme]:
         return self.themes_file.themes
 
+    @cached_property
+    def attribute_names(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Each attribute field by its `field_key`: the name it is shown with (a
+        vocabulary's if one is declared, else the most frequent spelling) and every
+        spelling the studies and vocabularies use, first met first."""
+        pairs = [(field_key(name), name) for study in self.studies for name in study.attributes]
+        declared = {field_key(name): name for name in reversed(self.studies_file.vocabularies)}
+        shown = {**preferred_spellings(pairs), **declared}
+        spellings: dict[str, dict[str, None]] = {}
+        for key, name in [*pairs, *((field_key(n), n) for n in self.studies_file.vocabularies)]:
+            spellings.setdefault(key, {})[name] = None
+        return {key: (shown[key], tuple(names)) for key, names in spellings.items()}
+
 
 # Records from a validated model or from their JSON form, and back to JSON.
 
@@ -179,12 +198,42 @@ def _study(values: dict[str, Any]) -> Study:
     return study
 
 
+def _cleaned_study(values: dict[str, Any]) -> dict[str, Any]:
+    """A validated model's study fields, their text cleaned: what the records hold."""
+    for name in ("title", "design", "quality"):
+        text = values[name]
+        if text is not None:
+            values[name] = clean(text)
+    for name in ("authors", "countries"):
+        items = values[name]
+        if items is not None:
+            values[name] = [clean(item) for item in items]
+    attributes = values["attributes"]
+    values["attributes"] = dict(zip(_cleaned_keys(attributes), [
+        clean(value) if type(value) is str else value for value in attributes.values()],
+        strict=True))
+    return values
+
+
+def _cleaned_keys(mapping: Mapping[str, Any]) -> list[str]:
+    """The mapping's keys cleaned, or as written when cleaning would make two of them one
+    (' setting' and 'setting'): no value is lost, and the near-duplicate check reports them."""
+    names = [clean(key) for key in mapping]
+    return names if len(set(names)) == len(names) else list(mapping)
+
+
+def _cleaned_vocabularies(vocabularies: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    return dict(zip(_cleaned_keys(vocabularies),
+                    [[clean(entry) for entry in entries] for entries in vocabularies.values()],
+                    strict=True))
+
+
 def theme_from(value: Any) -> Theme:
     found = _fields(value)
     # Short forms, most of a large review's codings, are used as they are.
     codings = [entry if type(entry) is str else Coding(**_fields(entry))
                for entry in found["studies"]]
-    return Theme(found["id"], found["label"], found["description"], codings,
+    return Theme(found["id"], clean(found["label"]), found["description"], codings,
                  found["reported"], [theme_from(sub) for sub in found["subthemes"]])
 
 
@@ -196,10 +245,13 @@ def studies_file_from(value: Any) -> StudiesFile:
         info_fields = dict(_fields(info))
         flow = info_fields["flow"]
         info_fields["flow"] = None if flow is None else Flow(**_fields(flow))
+        if info_fields["title"] is not None:
+            info_fields["title"] = clean(info_fields["title"])
         info = ReviewInfo(**info_fields)
-    return StudiesFile(info, dict(found["vocabularies"]), [
+    # Rows come from the cache, whose records were cleaned before they were written.
+    return StudiesFile(info, _cleaned_vocabularies(found["vocabularies"]), [
         _study(dict(zip(STUDY_FIELDS, study, strict=True)) if type(study) is list
-               else dict(vars(study)))
+               else _cleaned_study(dict(vars(study))))
         for study in found["studies"]])
 
 
