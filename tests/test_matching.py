@@ -18,7 +18,8 @@ from peersynth.matching import (
     whole_number,
 )
 from peersynth.review import review_from, review_to_json
-from reviewkit import load, write_review
+from reviewkit import DATA, load, write_review
+from validation_cases import INVALID, assemble
 
 NFC = "C\u00f4te d'Ivoire"
 NFD = "Co\u0302te d'Ivoire"
@@ -135,3 +136,98 @@ def test_keys_that_cleaning_would_merge_are_kept_as_written(tmp_path: Path) -> N
     review = load(write_review(tmp_path / "r", studies,
                                "themes:\n  - id: t\n    label: T\n    studies: [a]\n"))
     assert review.studies[0].attributes == {" setting": "x", "setting": "y"}
+
+
+# The near-duplicate check
+
+
+def _warnings(folder: Path) -> list[str]:
+    from peersynth.validate import validate_folder
+
+    return [f"{d.line}:{d.column} {d.severity.value} {d.message} ({d.hint})"
+            for d in validate_folder(folder).diagnostics]
+
+
+def test_near_duplicates_name_the_preferred_spelling_and_its_line(tmp_path: Path) -> None:
+    folder = assemble(INVALID / "near-duplicate", tmp_path / "r")
+    # Ties go to the first in reference order: smith2020 (ref 1) writes 'United Kingdom',
+    # 'Finland', 'lived_experience' and 'yes'.
+    assert _warnings(folder) == [
+        "9:17 warning 'UK' and 'United Kingdom' (line 4) are one country, spelt differently "
+        "(write 'United Kingdom' everywhere)",
+        "9:21 warning 'finland' and 'Finland' (line 4) are one country, spelt differently "
+        "(write 'Finland' everywhere)",
+        "11:18 warning attribute 'Lived-Experience' and 'lived_experience' (line 6) are one "
+        "field, spelt differently (write 'lived_experience' everywhere)",
+        "11:36 warning 'Yes' and 'yes' (line 6) are one value of 'lived_experience', spelt "
+        "differently (write 'yes' everywhere)"]
+
+
+def test_the_most_frequent_spelling_is_preferred_and_each_other_occurrence_reported(
+        tmp_path: Path) -> None:
+    studies = "studies:\n" + "".join(
+        f"  - id: s{index}\n    ref: {index + 1}\n    countries: [{country}]\n"
+        for index, country in enumerate(["norway", "Norway", "Norway", "NORWAY", "norway",
+                                         "Norway", "Peru"]))
+    ids = ", ".join(f"s{index}" for index in range(7))
+    folder = write_review(tmp_path / "r", studies,
+                          f"themes:\n  - id: t\n    label: T\n    studies: [{ids}]\n")
+    # Norway 3 times, norway twice, NORWAY once: every other spelling is reported, naming
+    # line 7, where 'Norway' first occurs.
+    found = _warnings(folder)
+    assert [line.split(" (line")[0] for line in found] == [
+        "4:17 warning 'norway' and 'Norway'", "13:17 warning 'NORWAY' and 'Norway'",
+        "16:17 warning 'norway' and 'Norway'"]
+    assert all("(line 7)" in line for line in found)
+
+
+def test_values_a_vocabulary_governs_are_not_reported_twice(tmp_path: Path) -> None:
+    folder = assemble(INVALID / "near-duplicate-vocabulary", tmp_path / "r")
+    found = _warnings(folder)
+    assert found[0] == ("2:24 warning 'Community' and 'community' (line 2) are one value of "
+                        "the setting vocabulary, spelt differently "
+                        "(keep 'community' and remove 'Community')")
+    # 'Community' under setting is in the vocabulary, 'in-patient' is an error only.
+    assert not any(line.startswith(("7:27", "10:27 warning")) for line in found)
+    assert found[3].startswith("10:27 error 'in-patient' is not in the setting vocabulary")
+    # A vocabulary's name fixes the field's spelling, and its entries the values'.
+    assert found[1].startswith("7:38 warning attribute 'Lived Experience' and "
+                               "'lived_experience' (line 3)")
+    assert found[2].startswith("7:56 warning 'Yes' and 'yes' (line 3)")
+
+
+def test_spellings_that_loading_cleans_are_not_reported(tmp_path: Path) -> None:
+    studies = f"""\
+    studies:
+      - id: a
+        countries: ["{NFD}", "Finland "]
+        attributes: {{"setting ": " day care"}}
+      - id: b
+        countries: ["{NFC}", Finland]
+        attributes: {{setting: day care}}
+    """
+    folder = write_review(tmp_path / "r", studies,
+                          "themes:\n  - id: t\n    label: T\n    studies: [a, b]\n")
+    assert _warnings(folder) == []
+
+
+def test_a_countries_vocabulary_makes_aliases_its_own_business(tmp_path: Path) -> None:
+    studies = """\
+    vocabularies:
+      countries: [United Kingdom, UK]
+    studies:
+      - id: a
+        countries: [UK]
+    """
+    folder = write_review(tmp_path / "r", studies,
+                          "themes:\n  - id: t\n    label: T\n    studies: [a]\n")
+    assert _warnings(folder) == [
+        "2:31 warning 'UK' and 'United Kingdom' (line 2) are one value of the countries "
+        "vocabulary, spelt differently (keep 'United Kingdom' and remove 'UK')"]
+
+
+def test_the_shipped_review_has_no_near_duplicates() -> None:
+    from peersynth.validate import validate_folder
+
+    report = validate_folder(DATA)
+    assert [d.text() for d in report.diagnostics if d.code == "near-duplicate"] == []

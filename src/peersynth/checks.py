@@ -240,3 +240,4 @@ def run_checks(ctx: Context) -> list[Diagnostic]:
             and (ctx.complete or name not in NEEDS_COMPLETE)):
         found.extend(function(ctx))
     return found
+from peersynth import checks_values  # noqa: E402, F401 - registers the near-duplicate check

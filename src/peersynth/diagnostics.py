@@ -112,6 +112,11 @@ _CODES = [
          "Code the study to the themes it supports, or remove it if it is not included."),
     Code("empty-theme", W, "Theme with no studies, directly or through subthemes",
          "Code the studies that support the theme, or remove the theme."),
+    Code("near-duplicate", W,
+         "One value or attribute name written two ways (case, spacing, '-' or '_', "
+         "a country's other name)",
+         "Write the spelling the message names everywhere; the reports already count "
+         "the spellings as one."),
 ]
 
 CODES: dict[str, Code] = {code.id: code for code in _CODES}

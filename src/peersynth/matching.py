@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from functools import lru_cache
-from typing import Final
+from typing import Final, TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
 
 # Runs of whitespace, hyphens and underscores: one separator, whichever is written.
 _SEPARATORS: Final = re.compile(r"[\s\-_]+")
@@ -80,10 +82,10 @@ def same_value(a: str, b: str, *, country: bool = False) -> bool:
     return value_key(a, country=country) == value_key(b, country=country)
 
 
-def preferred_spellings(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+def preferred_spellings(pairs: Iterable[tuple[Key, str]]) -> dict[Key, str]:
     """For (key, spelling) pairs in the order that breaks ties, each key's most frequent
     spelling; of equally frequent ones, the first met."""
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[Key, dict[str, int]] = {}
     for key, spelling in pairs:
         seen = counts.setdefault(key, {})
         seen[spelling] = seen.get(spelling, 0) + 1

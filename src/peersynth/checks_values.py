@@ -1,0 +1,177 @@
+"""The near-duplicate check: one value, or one attribute name, written two ways.
+
+The reports merge values and field names that `peersynth.matching` takes for one
+(case, spacing, '-' or '_', a known country alias), so such spellings no longer
+split a count; but a reviewer should still see them, since a value can only be
+cited or searched one way. Surrounding spaces and Unicode normalisation are fixed
+when the review is loaded and are invisible in any output, so they are not reported.
+
+Compared: countries (unless a countries vocabulary governs them), each attribute's
+values (unless a vocabulary of its name governs them: outside one, a value is a
+`not-in-vocabulary` error already), the entries of each declared vocabulary, and
+attribute names across all studies and vocabularies. Each spelling other than the
+preferred one is reported at every place it occurs, naming the preferred spelling
+and the line where that first occurs. Preferred: the vocabulary's, else the most
+frequent, ties to the first in reference order, as the reports show it. One pass
+over the values, dictionaries keyed by `value_key`: no comparison of all pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from peersynth.checks import Context, check
+from peersynth.diagnostics import Diagnostic
+from peersynth.loading import YamlPath
+from peersynth.matching import clean, field_key, preferred_spellings, value_key
+from peersynth.review import Study
+
+CODE = "near-duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """One occurrence of a spelling: its group (a field and a key), where it is, and
+    where it falls in reference order (ties between spellings go to the earliest)."""
+
+    group: tuple[str, str]
+    spelling: str
+    path: YamlPath
+    rank: tuple[int, int]
+    key: bool = False  # the path names a mapping key, not a value
+
+
+def _raw_key(mapping: Any, name: str) -> str:
+    """The key of `mapping` as written in the file that loads as `name` (loading cleans
+    keys), so that a diagnostic points at it rather than at the mapping."""
+    if isinstance(mapping, dict) and name not in mapping:
+        return next((key for key in mapping if isinstance(key, str) and clean(key) == name),
+                    name)
+    return name
+
+
+def _rank(study: Study, index: int) -> tuple[int, int]:
+    """Reference order: by ref, then those without one in file order."""
+    return (study.ref, index) if study.ref is not None else (1 << 62, index)
+
+
+_BUILTIN_VOCABULARIES = ("countries", "design", "quality")
+
+# The spelling a vocabulary fixes for a group of spellings, as a place in the vocabulary.
+Groups = dict[tuple[str, str], _Place]
+
+
+def _places(ctx: Context) -> tuple[list[_Place], list[_Place], Groups, Groups]:
+    """Every value and attribute name that can be written two ways, and the spellings
+    the vocabularies fix for either."""
+    vocabularies = ctx.studies.all_vocabularies
+    declared = ctx.studies.vocabularies
+    raw = ctx.studies_doc.data
+    raw_studies = raw.get("studies") if isinstance(raw, dict) else None
+    raw_vocabularies = raw.get("vocabularies") if isinstance(raw, dict) else None
+    fixed_values: Groups = {}
+    fixed_names: Groups = {}
+    for number, (name, entries) in reversed(list(enumerate(declared.items()))):
+        # A vocabulary governs the attribute fields its name matches, as in the reports.
+        group = "countries" if name == "countries" else field_key(name)
+        at: YamlPath = ("vocabularies", _raw_key(raw_vocabularies, name))
+        for index, entry in reversed(list(enumerate(entries))):
+            key = (group, value_key(entry, country=group == "countries"))
+            fixed_values[key] = _Place(key, entry, (*at, index), (-1, index))
+        if name not in _BUILTIN_VOCABULARIES:
+            key = ("", field_key(name))
+            fixed_names[key] = _Place(key, name, at, (-1, number), key=True)
+    values: list[_Place] = []
+    names: list[_Place] = []
+    for number, (study, path) in enumerate(ctx.studies_with_paths()):
+        rank = _rank(study, number)
+        if "countries" not in vocabularies:
+            for index, country in enumerate(study.countries or ()):
+                values.append(_Place(("countries", value_key(country, country=True)), country,
+                                     (*path, "countries", index), rank))
+        raw_attributes = None
+        if isinstance(raw_studies, list) and isinstance(path[1], int) \
+                and path[1] < len(raw_studies) and isinstance(raw_studies[path[1]], dict):
+            raw_attributes = raw_studies[path[1]].get("attributes")
+        for name, value in study.attributes.items():
+            where = (*path, "attributes", _raw_key(raw_attributes, name))
+            names.append(_Place(("", field_key(name)), name, where, rank, key=True))
+            # Values a vocabulary of this very name governs are checked against it.
+            if name not in vocabularies and str(value):
+                values.append(_Place((field_key(name), value_key(str(value))), str(value),
+                                     where, rank))
+    for number, name in enumerate(declared):
+        if name not in _BUILTIN_VOCABULARIES:
+            names.append(_Place(("", field_key(name)), name,
+                                ("vocabularies", _raw_key(raw_vocabularies, name)),
+                                (-1, number), key=True))
+    return values, names, fixed_values, fixed_names
+
+
+def _vocabulary_entries(ctx: Context) -> Iterator[Diagnostic]:
+    """An entry of a declared vocabulary that an earlier entry already is."""
+    doc = ctx.studies_doc
+    raw = doc.data.get("vocabularies") if isinstance(doc.data, dict) else None
+    for name, entries in ctx.studies.vocabularies.items():
+        first: dict[str, int] = {}
+        path = ("vocabularies", _raw_key(raw, name))
+        for index, entry in enumerate(entries):
+            key = value_key(entry, country=name == "countries")
+            if key not in first:
+                first[key] = index
+                continue
+            earlier = entries[first[key]]
+            line = doc.position((*path, first[key]))[0]
+            yield ctx.at(doc, CODE, (*path, index),
+                         f"'{entry}' and '{earlier}' (line {line}) are one value of the "
+                         f"{name} vocabulary, spelt differently",
+                         f"keep '{earlier}' and remove '{entry}'")
+
+
+def _message(place: _Place, want: str, seen: str, names: bool) -> str:
+    if names:
+        return f"attribute '{place.spelling}' and '{want}'{seen} are one field, spelt differently"
+    field = place.group[0]
+    what = "one country" if field == "countries" else f"one value of '{field}'"
+    return f"'{place.spelling}' and '{want}'{seen} are {what}, spelt differently"
+
+
+def _differing(ctx: Context, places: list[_Place], fixed: Groups, *,
+               names: bool) -> Iterator[Diagnostic]:
+    doc = ctx.studies_doc
+    spellings: dict[tuple[str, str], dict[str, None]] = {}
+    for place in places:
+        spellings.setdefault(place.group, {})[place.spelling] = None
+    split = {group for group, found in spellings.items()
+             if len(found) > 1 or (group in fixed and fixed[group].spelling not in found)}
+    if not split:
+        return
+    # A key kept as written because cleaning would merge it with another (' setting')
+    # loses ties to a clean spelling.
+    ordered = sorted((p for p in places if p.group in split),
+                     key=lambda p: (p.spelling != clean(p.spelling), p.rank))
+    preferred = preferred_spellings((p.group, p.spelling) for p in ordered)
+    preferred.update((group, fixed[group].spelling) for group in split if group in fixed)
+    # Where each preferred spelling first occurs: the vocabulary, else in file order.
+    first = {group: fixed[group] for group in split if group in fixed}
+    for place in places:
+        if place.group in split and place.spelling == preferred[place.group]:
+            first.setdefault(place.group, place)
+    for place in places:
+        want = preferred.get(place.group)
+        if want is None or place.spelling == want:
+            continue
+        at = first[place.group]
+        seen = f" (line {doc.position(at.path, key=at.key)[0]})"
+        yield ctx.at(doc, CODE, place.path, _message(place, want, seen, names),
+                     f"write '{want}' everywhere", key=place.key)
+
+
+@check(CODE)
+def _near_duplicates(ctx: Context) -> Iterator[Diagnostic]:
+    values, names, fixed_values, fixed_names = _places(ctx)
+    yield from _vocabulary_entries(ctx)
+    yield from _differing(ctx, values, fixed_values, names=False)
+    yield from _differing(ctx, names, fixed_names, names=True)
