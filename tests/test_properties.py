@@ -17,6 +17,7 @@ import math
 import random
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,6 +94,11 @@ class GenTheme:
     subthemes: tuple[GenTheme, ...]
 
     @property
+    def shown_label(self) -> str:
+        """The label as the reports show it: loading makes text NFC and strips it."""
+        return unicodedata.normalize("NFC", self.label).strip()
+
+    @property
     def direct(self) -> frozenset[str]:
         return frozenset(coding.study for coding in self.codings)
 
@@ -157,8 +163,49 @@ def values_of(study: GenStudy, field: str) -> tuple[str, ...]:
 
 
 def value_key(text: str) -> str:
-    """--where matches values ignoring case and runs of spaces."""
-    return re.sub(r"\s+", " ", text.strip()).casefold()
+    """Values match (in --where, --by and studies) ignoring case, and runs of spaces, '-' and
+    '_' for one another. (Country aliases also match; the generated countries have none.)"""
+    return re.sub(r"[\s\-_]+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def shown_spellings(review: GenReview, field: str) -> dict[str, str]:
+    """The spelling each value of `field` is shown with: the vocabulary's, else the most
+    frequent among the studies, ties to the first in reference order."""
+    by_id = {study.id: study for study in review.studies}
+    counts: dict[str, dict[str, int]] = {}
+    for study_id in review.in_reference_order():
+        for value in values_of(by_id[study_id], field):
+            seen = counts.setdefault(value_key(value), {})
+            seen[value] = seen.get(value, 0) + 1
+    shown = {key: max(seen, key=seen.__getitem__) for key, seen in counts.items()}
+    for value in reversed(declared_values(review, field)):
+        shown[value_key(value)] = value
+    return shown
+
+
+def declared_values(review: GenReview, field: str) -> tuple[str, ...]:
+    if field in ("design", "quality"):
+        return DESIGNS if field == "design" else QUALITIES
+    declared = (review.countries_vocabulary if field == "country" else
+                review.attribute_vocabulary if field == review.attribute else None)
+    return declared or ()
+
+
+def near_duplicates(review: GenReview) -> set[tuple[str, str]]:
+    """The spellings the near-duplicate check reports: of the attribute's values, a
+    vocabulary's later entries that an earlier one already is, or without a vocabulary,
+    every spelling but the one shown. (Generated countries never differ only so.)"""
+    found: set[tuple[str, str]] = set()
+    if review.attribute_vocabulary is not None:
+        seen: set[str] = set()
+        for entry in review.attribute_vocabulary:
+            if value_key(entry) in seen:
+                found.add(("near-duplicate", entry))
+            seen.add(value_key(entry))
+        return found
+    shown = shown_spellings(review, review.attribute)
+    return {("near-duplicate", value) for study in review.studies
+            for value in values_of(study, review.attribute) if shown[value_key(value)] != value}
 
 
 def percent_of(n: int, total: int) -> int | None:
@@ -385,7 +432,7 @@ def expected_rows(review: GenReview, kept: Sequence[str], *, rollup: bool = True
     rows = []
     for theme, depth in review.walk():
         hits = review.in_reference_order((theme.rolled_up if rollup else theme.direct) & scope)
-        rows.append({"id": theme.id, "label": theme.label, "depth": depth, "n": len(hits),
+        rows.append({"id": theme.id, "label": theme.shown_label, "depth": depth, "n": len(hits),
                      "N": len(scope), "percent": percent_of(len(hits), len(scope)),
                      "studies": hits})
     return rows
@@ -435,7 +482,8 @@ def test_tally_matches_the_reference_in_every_format(review: GenReview) -> None:
             {("uncoded-study", s.id) for s in review.studies if s.id not in coded}
             | {("empty-theme", t.id) for t, _ in review.walk() if not t.rolled_up}
             | {("reported-count-mismatch", t.id) for t, _ in review.walk()
-               if t.reported is not None and t.reported != len(t.rolled_up)})
+               if t.reported is not None and t.reported != len(t.rolled_up)}
+            | near_duplicates(review))
 
         everyone = [study.id for study in review.studies]
         expected = expected_rows(review, everyone)
@@ -557,22 +605,20 @@ def test_where_filters_partition_the_studies_by_the_values_of_a_field(
 
 
 def expected_groups(review: GenReview, field: str, explode: bool) -> dict[str, list[str]]:
-    """The studies under each column of --by FIELD, in reference order."""
+    """The studies under each column of --by FIELD, in reference order; values that match
+    as one are one column."""
+    shown = shown_spellings(review, field)
     groups: dict[str, set[str]] = {}
-    if field in ("design", "quality"):
-        groups.update((value, set()) for value in (DESIGNS if field == "design" else QUALITIES))
-    declared = (review.countries_vocabulary if field == "country" else
-                review.attribute_vocabulary if field == review.attribute else None)
-    groups.update((value, set()) for value in declared or ())
+    groups.update((shown[value_key(value)], set()) for value in declared_values(review, field))
     for study in review.studies:
-        values = set(values_of(study, field))
-        if not values:
+        keys = {value_key(value) for value in values_of(study, field)}
+        if not keys:
             groups.setdefault(NOT_REPORTED, set()).add(study.id)
-        elif len(values) > 1 and not explode:
+        elif len(keys) > 1 and not explode:
             groups.setdefault(MULTIPLE, set()).add(study.id)
         else:
-            for value in values:
-                groups.setdefault(value, set()).add(study.id)
+            for key in keys:
+                groups.setdefault(shown[key], set()).add(study.id)
     return {value: review.in_reference_order(ids) for value, ids in groups.items()}
 
 
@@ -650,7 +696,7 @@ def test_numeric_citations_expand_to_the_refs_of_the_coded_studies(
             "numeric", True, len(review.studies))
         walked = list(review.walk())
         assert [(row["id"], row["label"], row["depth"]) for row in result["themes"]] == [
-            (theme.id, theme.label, depth) for theme, depth in walked]
+            (theme.id, theme.shown_label, depth) for theme, depth in walked]
         for (theme, _depth), row in zip(walked, result["themes"], strict=True):
             coded = theme.rolled_up
             refs = {ref for i in coded if (ref := ref_of[i]) is not None}
@@ -669,7 +715,7 @@ def test_numeric_citations_expand_to_the_refs_of_the_coded_studies(
             refs = {ref for i in coded if (ref := ref_of[i]) is not None}
             unnumbered = [s.id for s in review.studies if s.id in coded and s.ref is None]
             line = cli.out("cite", theme.id)
-            head = f"{theme.label} ({len(coded)}/{len(review.studies)}): "
+            head = f"{theme.shown_label} ({len(coded)}/{len(review.studies)}): "
             assert line.startswith(head), line
             assert line.endswith("\n"), line
             shown = line[len(head):-1]

@@ -10,6 +10,7 @@ import dataclasses
 import itertools
 import operator
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,7 +18,7 @@ from functools import cached_property
 from peersynth.choices import Order as Order
 from peersynth.choices import Style as Style
 from peersynth.errors import PeersynthError, UsageError
-from peersynth.matching import field_key, preferred_spellings, value_key, whole_number
+from peersynth.matching import country_key, field_key, value_key, whole_number
 from peersynth.review import Flow, Review, Study, Theme
 from peersynth.suggest import closest
 
@@ -105,9 +106,7 @@ def _reader(review: Review, field: str) -> Reader:
 
 def _key_of(field: str) -> Callable[[str], str]:
     """The value key of `field`: country aliases count only for countries."""
-    if field == "country":
-        return lambda text: value_key(text, country=True)
-    return value_key
+    return country_key if field == "country" else value_key
 
 
 def study_values(review: Review, study: Study, field: str) -> tuple[str, ...]:
@@ -208,18 +207,6 @@ def _catch_all(name: str, taken: set[str], qualifier: str) -> str:
     return name
 
 
-def _spellings(review: Review, field: str, read: Reader,
-               key: Callable[[str], str]) -> dict[str, str]:
-    """The spelling each value of `field` is shown with: the vocabulary's where it declares
-    the value, else the most frequent in the whole review, ties to the first in reference
-    order. The whole review, so that a column keeps its name under any --where."""
-    shown = preferred_spellings((key(v), v) for study in reference_order(review.studies)
-                                for v in read(study))
-    for value in reversed(vocabulary(review, field) or ()):
-        shown[key(value)] = value
-    return shown
-
-
 def _order(keys: Sequence[str], counts: Mapping[str, int], shown: Mapping[str, str],
            numeric: bool) -> list[str]:
     if numeric:
@@ -240,12 +227,20 @@ def group_studies(review: Review, studies: Sequence[Study], field: str, *,
     real value reads the same.
     """
     read, key = _reader(review, field), _key_of(field)
+    # Ids are unique in a valid review: as many studies as the review's are all of them.
+    chosen = None if len(studies) == len(review.studies) else {s.id for s in studies}
     buckets: dict[str, list[str]] = {}
     multiple: list[tuple[Study, tuple[str, ...]]] = []
     missing: list[str] = []
-    for study in reference_order(studies):
-        # One value per key: "UK" and "United Kingdom" in one study are one country.
-        keys = tuple(dict.fromkeys(map(key, read(study))))
+    ordered = review.in_reference_order
+    values_of = list(map(read, ordered))
+    # One value per key: "UK" and "United Kingdom" in one study are one country. Worked
+    # out once for each distinct tuple of values: a review has few, over many studies.
+    keys_of = {values: tuple(dict.fromkeys(map(key, values))) for values in set(values_of)}
+    for study, values in zip(ordered, values_of, strict=True):
+        if chosen is not None and study.id not in chosen:
+            continue
+        keys = keys_of[values]
         if not keys:
             missing.append(study.id)
         elif len(keys) > 1 and not explode:
@@ -253,10 +248,19 @@ def group_studies(review: Review, studies: Sequence[Study], field: str, *,
         else:
             for value in keys:
                 buckets.setdefault(value, []).append(study.id)
-    shown = _spellings(review, field, read, key)
+    # How often each spelling occurs in the whole review, first met first (in reference
+    # order): a value is shown as most studies write it, whatever --where keeps.
+    spellings: dict[str, dict[str, int]] = {}
+    for value, count in Counter(itertools.chain.from_iterable(values_of)).items():
+        spellings.setdefault(key(value), {})[value] = count
+    # max keeps the first of equally frequent spellings: the first in reference order.
+    shown = {k: max(seen, key=seen.__getitem__) for k, seen in spellings.items()}
+    for value in reversed(vocabulary(review, field) or ()):
+        shown[key(value)] = value
     declared = [key(value) for value in vocabulary(review, field) or ()]
     counts = {k: len(ids) for k, ids in buckets.items()}
-    rest = [k for k in buckets if k not in set(declared)]
+    listed = set(declared)
+    rest = [k for k in buckets if k not in listed]
     numeric = field == "year" or (bool(rest) and all(
         whole_number(shown[k]) is not None for k in rest))
     order = [*dict.fromkeys(declared), *_order(rest, counts, shown, numeric)]

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from peersynth.checks import Context, check
 from peersynth.diagnostics import Diagnostic
 from peersynth.loading import YamlPath
-from peersynth.matching import clean, field_key, preferred_spellings, value_key
+from peersynth.matching import clean, country_key, field_key, preferred_spellings, value_key
 from peersynth.review import Study
 
 CODE = "near-duplicate"
@@ -63,17 +64,13 @@ _BUILTIN_VOCABULARIES = ("countries", "design", "quality")
 Groups = dict[tuple[str, str], _Place]
 
 
-def _places(ctx: Context) -> tuple[list[_Place], list[_Place], Groups, Groups]:
-    """Every value and attribute name that can be written two ways, and the spellings
-    the vocabularies fix for either."""
-    vocabularies = ctx.studies.all_vocabularies
-    declared = ctx.studies.vocabularies
+def _fixed(ctx: Context) -> tuple[Groups, Groups]:
+    """The spellings the declared vocabularies fix: of values, and of attribute names."""
     raw = ctx.studies_doc.data
-    raw_studies = raw.get("studies") if isinstance(raw, dict) else None
     raw_vocabularies = raw.get("vocabularies") if isinstance(raw, dict) else None
     fixed_values: Groups = {}
     fixed_names: Groups = {}
-    for number, (name, entries) in reversed(list(enumerate(declared.items()))):
+    for number, (name, entries) in reversed(list(enumerate(ctx.studies.vocabularies.items()))):
         # A vocabulary governs the attribute fields its name matches, as in the reports.
         group = "countries" if name == "countries" else field_key(name)
         at: YamlPath = ("vocabularies", _raw_key(raw_vocabularies, name))
@@ -83,31 +80,71 @@ def _places(ctx: Context) -> tuple[list[_Place], list[_Place], Groups, Groups]:
         if name not in _BUILTIN_VOCABULARIES:
             key = ("", field_key(name))
             fixed_names[key] = _Place(key, name, at, (-1, number), key=True)
+    return fixed_values, fixed_names
+
+
+def _split(spellings: dict[tuple[str, str], set[str]], fixed: Groups) -> set[tuple[str, str]]:
+    return {group for group, found in spellings.items()
+            if len(found) > 1 or (group in fixed and fixed[group].spelling not in found)}
+
+
+def _split_groups(ctx: Context, fixed_values: Groups, fixed_names: Groups,
+                  ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The groups of values and of names written more than one way, found from the
+    distinct spellings alone: a review has few, and most have no such group at all."""
+    studies = ctx.studies.studies
+    vocabularies = ctx.studies.all_vocabularies
+    values: dict[tuple[str, str], set[str]] = {}
+    names: dict[tuple[str, str], set[str]] = {}
+    if "countries" not in vocabularies:
+        for country in set(chain.from_iterable(s.countries or () for s in studies)):
+            values.setdefault(("countries", country_key(country)), set()).add(country)
+    for name, value in set(chain.from_iterable(s.attributes.items() for s in studies)):
+        names.setdefault(("", field_key(name)), set()).add(name)
+        text = str(value)
+        if name not in vocabularies and text:
+            values.setdefault((field_key(name), value_key(text)), set()).add(text)
+    for name in ctx.studies.vocabularies:
+        if name not in _BUILTIN_VOCABULARIES:
+            names.setdefault(("", field_key(name)), set()).add(name)
+    return _split(values, fixed_values), _split(names, fixed_names)
+
+
+def _places(ctx: Context, split_values: set[tuple[str, str]],
+            split_names: set[tuple[str, str]]) -> tuple[list[_Place], list[_Place]]:
+    """Every occurrence of a value or attribute name of the given groups."""
+    vocabularies = ctx.studies.all_vocabularies
+    raw = ctx.studies_doc.data
+    raw_studies = raw.get("studies") if isinstance(raw, dict) else None
+    raw_vocabularies = raw.get("vocabularies") if isinstance(raw, dict) else None
     values: list[_Place] = []
     names: list[_Place] = []
     for number, (study, path) in enumerate(ctx.studies_with_paths()):
         rank = _rank(study, number)
         if "countries" not in vocabularies:
             for index, country in enumerate(study.countries or ()):
-                values.append(_Place(("countries", value_key(country, country=True)), country,
-                                     (*path, "countries", index), rank))
+                group = ("countries", country_key(country))
+                if group in split_values:
+                    values.append(_Place(group, country, (*path, "countries", index), rank))
         raw_attributes = None
         if isinstance(raw_studies, list) and isinstance(path[1], int) \
                 and path[1] < len(raw_studies) and isinstance(raw_studies[path[1]], dict):
             raw_attributes = raw_studies[path[1]].get("attributes")
         for name, value in study.attributes.items():
             where = (*path, "attributes", _raw_key(raw_attributes, name))
-            names.append(_Place(("", field_key(name)), name, where, rank, key=True))
+            group = ("", field_key(name))
+            if group in split_names:
+                names.append(_Place(group, name, where, rank, key=True))
             # Values a vocabulary of this very name governs are checked against it.
-            if name not in vocabularies and str(value):
-                values.append(_Place((field_key(name), value_key(str(value))), str(value),
-                                     where, rank))
-    for number, name in enumerate(declared):
-        if name not in _BUILTIN_VOCABULARIES:
-            names.append(_Place(("", field_key(name)), name,
-                                ("vocabularies", _raw_key(raw_vocabularies, name)),
+            group = (field_key(name), value_key(str(value)))
+            if name not in vocabularies and group in split_values:
+                values.append(_Place(group, str(value), where, rank))
+    for number, name in enumerate(ctx.studies.vocabularies):
+        group = ("", field_key(name))
+        if name not in _BUILTIN_VOCABULARIES and group in split_names:
+            names.append(_Place(group, name, ("vocabularies", _raw_key(raw_vocabularies, name)),
                                 (-1, number), key=True))
-    return values, names, fixed_values, fixed_names
+    return values, names
 
 
 def _vocabulary_entries(ctx: Context) -> Iterator[Diagnostic]:
@@ -144,8 +181,7 @@ def _differing(ctx: Context, places: list[_Place], fixed: Groups, *,
     spellings: dict[tuple[str, str], dict[str, None]] = {}
     for place in places:
         spellings.setdefault(place.group, {})[place.spelling] = None
-    split = {group for group, found in spellings.items()
-             if len(found) > 1 or (group in fixed and fixed[group].spelling not in found)}
+    split = _split({group: set(found) for group, found in spellings.items()}, fixed)
     if not split:
         return
     # A key kept as written because cleaning would merge it with another (' setting')
@@ -171,7 +207,11 @@ def _differing(ctx: Context, places: list[_Place], fixed: Groups, *,
 
 @check(CODE)
 def _near_duplicates(ctx: Context) -> Iterator[Diagnostic]:
-    values, names, fixed_values, fixed_names = _places(ctx)
     yield from _vocabulary_entries(ctx)
+    fixed_values, fixed_names = _fixed(ctx)
+    split_values, split_names = _split_groups(ctx, fixed_values, fixed_names)
+    if not split_values and not split_names:
+        return
+    values, names = _places(ctx, split_values, split_names)
     yield from _differing(ctx, values, fixed_values, names=False)
     yield from _differing(ctx, names, fixed_names, names=True)

@@ -70,12 +70,23 @@ def _aliases() -> dict[str, str]:
             for name, aliases in COUNTRY_ALIASES.items() for alias in aliases}
 
 
-@lru_cache(maxsize=65536)
 def value_key(text: str, *, country: bool = False) -> str:
     """What a value is compared by: case, runs of spaces and '-' or '_' for a space do
     not matter; with `country`, a known alias is its country's name."""
+    return country_key(text) if country else _value_key(text)
+
+
+# Cached: a review repeats a few values over thousands of studies.
+@lru_cache(maxsize=65536)
+def _value_key(text: str) -> str:
+    return _separated(text)
+
+
+@lru_cache(maxsize=65536)
+def country_key(text: str) -> str:
+    """`value_key` of a country: a known alias is its country's name."""
     key = _separated(text)
-    return _aliases().get(key, key) if country else key
+    return _aliases().get(key, key)
 
 
 def same_value(a: str, b: str, *, country: bool = False) -> bool:

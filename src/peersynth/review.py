@@ -166,6 +166,11 @@ class Review:
         return self.themes_file.themes
 
     @cached_property
+    def in_reference_order(self) -> list[Study]:
+        """The studies by reference number; those without one after them, in file order."""
+        return sorted(self.studies, key=lambda s: (s.ref is None, s.ref or 0))
+
+    @cached_property
     def attribute_names(self) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Each attribute field by its `field_key`: the name it is shown with (a
         vocabulary's if one is declared, else the most frequent spelling) and every
@@ -207,18 +212,18 @@ def _cleaned_study(values: dict[str, Any]) -> dict[str, Any]:
     for name in ("authors", "countries"):
         items = values[name]
         if items is not None:
-            values[name] = [clean(item) for item in items]
+            values[name] = list(map(clean, items))
     attributes = values["attributes"]
     values["attributes"] = dict(zip(_cleaned_keys(attributes), [
         clean(value) if type(value) is str else value for value in attributes.values()],
-        strict=True))
+        strict=True)) if attributes else {}
     return values
 
 
 def _cleaned_keys(mapping: Mapping[str, Any]) -> list[str]:
     """The mapping's keys cleaned, or as written when cleaning would make two of them one
     (' setting' and 'setting'): no value is lost, and the near-duplicate check reports them."""
-    names = [clean(key) for key in mapping]
+    names = list(map(clean, mapping))
     return names if len(set(names)) == len(names) else list(mapping)
 
 
