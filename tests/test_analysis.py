@@ -621,6 +621,23 @@ def test_whole_numbers_sort_as_numbers(tmp_path: Path) -> None:
                     ("500", 1), (NOT_REPORTED, 1)]
 
 
+def test_a_field_with_text_values_keeps_most_studies_first(tmp_path: Path) -> None:
+    review = _review(tmp_path, """\
+    studies:
+      - id: a
+        attributes: {size: "12"}
+      - id: b
+        attributes: {size: unknown}
+      - id: c
+        attributes: {size: "8"}
+      - id: d
+        attributes: {size: unknown}
+    """)
+    groups = analysis.tally(review, by="size").groups
+    # Not all whole numbers: by count, then by name ("12" before "8" as text).
+    assert [(g.value, len(g.studies)) for g in groups] == [("unknown", 2), ("12", 1), ("8", 1)]
+
+
 def test_a_real_value_named_like_a_catch_all_keeps_its_own_column(tmp_path: Path) -> None:
     review = _review(tmp_path, """\
     studies:
