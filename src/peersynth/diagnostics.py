@@ -7,18 +7,12 @@ a failing example under ``tests/data/invalid/<code>/``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 
-# Characters that would break a diagnostic's one line or drive the terminal when a
-# message quotes a value: C0 and C1 controls and Unicode's line and paragraph separators.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\u{ord(char):04x}")
+# A message quotes values from the files: escaped, they can neither break its one line
+# nor drive the terminal.
+from peersynth.escape import visible
 
 
 class Severity(str, Enum):
@@ -50,7 +44,7 @@ class Diagnostic:
     def text(self) -> str:
         message = self.message if self.hint is None else f"{self.message} ({self.hint})"
         where = f"{self.file}:{self.line}:{self.column}"
-        return _UNPRINTABLE.sub(_escape, f"{where}: {self.severity.value}[{self.code}] {message}")
+        return visible(f"{where}: {self.severity.value}[{self.code}] {message}")
 
 
 E = Severity.ERROR

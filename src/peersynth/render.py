@@ -17,11 +17,12 @@ import csv
 import functools
 import io
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from peersynth.analysis import (
     EN_DASH,
@@ -36,6 +37,7 @@ from peersynth.analysis import (
 )
 from peersynth.choices import CiteFormat as CiteFormat
 from peersynth.choices import TableFormat as TableFormat
+from peersynth.escape import has_unsafe, json_safe, visible
 
 JSON_VERSION = 1
 CHECK = "\u2713"
@@ -53,6 +55,19 @@ class Grid:
     align: str  # one letter a column: l(eft), r(ight) for numbers, c(entre) for marks
     depths: list[int] = field(default_factory=list)  # indent of each row's first cell
     totals: list[str] | None = None  # a last row set apart by a rule
+
+    def __post_init__(self) -> None:
+        # Every table format draws these cells, so escaping them here, once, leaves no
+        # renderer able to print a control character from the review.
+        self.headers = _visible_cells(self.headers)
+        self.rows = [_visible_cells(row) for row in self.rows]
+        if self.totals is not None:
+            self.totals = _visible_cells(self.totals)
+
+
+def _visible_cells(cells: list[str]) -> list[str]:
+    # One check of the joined row: a matrix has millions of cells, nearly all plain.
+    return cells if "".join(cells).isprintable() else [visible(cell) for cell in cells]
 
 
 def _depth(grid: Grid, index: int) -> int:
@@ -106,6 +121,12 @@ def plain(grid: Grid) -> str:
     return line(grid.headers) + rule + "".join(body)
 
 
+def _color_system() -> Literal["auto"] | None:
+    # NO_COLOR (no-color.org: set and not empty) means no escape codes at all; rich's
+    # own no_color drops colours but still writes bold, so no colour system is used.
+    return None if os.environ.get("NO_COLOR") else "auto"
+
+
 def styled(grid: Grid, width: int | None = None) -> str:
     from rich import box
     from rich.console import Console
@@ -123,7 +144,8 @@ def styled(grid: Grid, width: int | None = None) -> str:
         table.add_section()
         table.add_row(*(Text(cell, style="bold") for cell in grid.totals))
     out = io.StringIO()
-    Console(file=out, force_terminal=True, width=width, highlight=False).print(table)
+    Console(file=out, force_terminal=True, width=width, highlight=False,
+            color_system=_color_system()).print(table)
     return out.getvalue()
 
 
@@ -132,7 +154,7 @@ def table(grid: Grid, is_terminal: bool, width: int | None = None) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def markdown(grid: Grid) -> str:
@@ -170,16 +192,29 @@ def latex(grid: Grid, packages: str = "booktabs") -> str:
             f"{body}{totals}\\bottomrule\n\\end{{tabular}}\n")
 
 
-def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _write_csv(rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    csv.writer(out, lineterminator="\n").writerows(
+        ["" if value is None else value for value in row] for row in rows)
     return out.getvalue()
 
 
+def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """CSV with controls in cells escaped, line breaks included: a quoted line break is
+    valid CSV, but printed to a terminal or a CI log it starts a line of its own."""
+    text = _write_csv([headers, *rows])
+    # A text with one line feed a row and nothing else unsafe needs no escaping:
+    # checked on the whole text at once, not cell by cell.
+    if text.count("\n") == len(rows) + 1 and not has_unsafe(text.replace("\n", "")):
+        return text
+    return _write_csv([[visible(value) if isinstance(value, str) else value for value in row]
+                       for row in [headers, *rows]])
+
+
 def to_json(body: dict[str, Any]) -> str:
-    return json.dumps({"version": JSON_VERSION, **body}, indent=2, ensure_ascii=False) + "\n"
+    # json.dumps escapes C0 controls itself; json_safe the few others it leaves raw.
+    text = json.dumps({"version": JSON_VERSION, **body}, indent=2, ensure_ascii=False)
+    return json_safe(text) + "\n"
 
 
 def _grid_as(grid: Grid, fmt: TableFormat, is_terminal: bool, width: int | None,
@@ -295,7 +330,7 @@ def render_citations(result: Citations, fmt: CiteFormat, *, single: bool = False
              " ".join(row.citation.unnumbered), " ".join(row.studies)]
             for row in result.rows])
     if single:
-        return "".join(row.line() + "\n" for row in result.rows)
+        return "".join(visible(row.line()) + "\n" for row in result.rows)
     grid = Grid(["Theme", "n/N", "Citation"],
                 [[row.label, f"{row.n}/{row.N}", row.citation.display()] for row in result.rows],
                 "lrl", [row.depth for row in result.rows])

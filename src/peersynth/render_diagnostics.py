@@ -6,6 +6,7 @@ import json
 from enum import Enum
 
 from peersynth.diagnostics import Severity
+from peersynth.escape import json_safe, visible
 from peersynth.report import Report
 
 JSON_VERSION = 1
@@ -19,7 +20,7 @@ class ReportFormat(str, Enum):
 
 def summary(report: Report, strict: bool) -> str:
     """One line for people: what was checked and what was found."""
-    folder = report.folder.as_posix()
+    folder = visible(report.folder.as_posix())
     if not report.diagnostics:
         return f"{folder}: valid ({' and '.join(report.files)})"
     errors = f"{report.errors} error{'s' * (report.errors != 1)}"
@@ -49,11 +50,13 @@ def as_json(report: Report, strict: bool) -> str:
             for d in report.diagnostics
         ],
     }
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(body, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub decodes %0A into a line break within the annotation; any other control
+    # would reach the log raw, so it is shown as an escape.
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

@@ -12,6 +12,7 @@ import typer
 
 from peersynth.cache import cached_review
 from peersynth.errors import PeersynthError
+from peersynth.escape import visible
 from peersynth.files import DATA_ENV
 from peersynth.review import Review
 
@@ -41,8 +42,8 @@ NoCacheOption = Annotated[
 
 
 def say(message: str) -> None:
-    """A message for people, on stderr."""
-    sys.stderr.write(message + "\n")
+    """A message for people, on stderr, with any control character it quotes escaped."""
+    sys.stderr.write(visible(message) + "\n")
 
 
 def fail(error: PeersynthError) -> typer.Exit:

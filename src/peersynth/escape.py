@@ -1,0 +1,55 @@
+"""Text from a review made safe to print: the one escaping every output goes through.
+
+A quoted YAML value can hold any character. Printed raw, a control character drives
+the terminal (ESC starts a colour or retitles the window, BEL rings), a line break
+lets a value start a line of its own (a GitHub Actions ``::error`` command in a CI
+log), and a bidi override shows text in another order than it is stored. `visible`
+turns each of them into an escape that prints as ordinary characters; `json_safe`
+does the same inside JSON text with JSON's own escapes, so values read back exactly.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls, DEL and C1 controls; Unicode's line and paragraph separators; the bidi
+# embeddings, overrides and isolates (the "Trojan Source" characters). Right-to-left
+# letters themselves are printable text and stay as written.
+UNSAFE = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{UNSAFE}]")
+# Inside JSON, json.dumps has already escaped C0; these are what it leaves raw.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT.get(char) or f"\\u{ord(char):04x}"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every unsafe character shown as an escape: a line feed as ``\\n``,
+    ESC as ``\\u001b``, U+202E as ``\\u202e``. Printable text is returned unchanged."""
+    # isprintable() is true for far more text than needs no escaping, and runs in C:
+    # a large table's cells nearly all take this path.
+    if text.isprintable():
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters json.dumps leaves raw written as ``\\uXXXX``.
+
+    They can only occur inside strings, where the escape reads back as the same
+    character, so the document's values are unchanged."""
+    return _UNSAFE_IN_JSON.sub(_json_escape, text)
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether `visible` would change `text`."""
+    return not text.isprintable() and _UNSAFE.search(text) is not None
