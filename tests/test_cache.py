@@ -231,3 +231,195 @@ def test_a_hit_needs_neither_the_yaml_reader_nor_the_schema(review: Path, store:
     assert runs[0].stdout.splitlines()[-1] != "[]"  # the first run validated the files
     assert runs[1].stdout.splitlines()[-1] == "[]"
     assert runs[0].stdout.splitlines()[:-1] == runs[1].stdout.splitlines()[:-1]
+
+
+# Entries are untrusted input: read within a bound, from regular files only, and every
+# value checked on the way in. Any surprise is a miss, and a miss rewrites the entry.
+
+def _warned_small(tmp_path: Path) -> Path:
+    """The small review of reviewkit, with a subtheme tree, short and long codings,
+    attributes, a flow, and one warning (a theme no study is coded to)."""
+    from reviewkit import SMALL_STUDIES, SMALL_THEMES, write_review
+
+    studies = SMALL_STUDIES.replace(
+        "vocabularies:", "review:\n  title: Small\n  flow: {records_screened: 40, included: 5}\n"
+                         "vocabularies:", 1)
+    themes = SMALL_THEMES + "  - id: unused\n    label: Unused\n"
+    return write_review(tmp_path / "warned-small", studies, themes)
+
+
+@pytest.fixture
+def rich_review(tmp_path: Path, store: Path) -> Path:
+    folder = _warned_small(tmp_path)
+    report = validate_folder(folder)
+    assert report.review is not None
+    assert report.warnings >= 1
+    return folder
+
+
+def _column(name: str) -> int:
+    from peersynth.review import STUDY_FIELDS
+
+    return STUDY_FIELDS.index(name)
+
+
+def _rows(content: dict[str, typing.Any]) -> list[typing.Any]:
+    rows: list[typing.Any] = content["review"]["studies_file"]["studies"]
+    return rows
+
+
+def _themes(content: dict[str, typing.Any]) -> list[typing.Any]:
+    themes: list[typing.Any] = content["review"]["themes_file"]["themes"]
+    return themes
+
+
+def _set_cell(name: str, value: object) -> typing.Callable[[dict[str, typing.Any]], None]:
+    def change(content: dict[str, typing.Any]) -> None:
+        _rows(content)[0][_column(name)] = value
+    return change
+
+
+def _set_theme(name: str, value: object) -> typing.Callable[[dict[str, typing.Any]], None]:
+    def change(content: dict[str, typing.Any]) -> None:
+        _themes(content)[0][name] = value
+    return change
+
+
+def _set_deep(path: tuple[typing.Any, ...],
+              value: object) -> typing.Callable[[dict[str, typing.Any]], None]:
+    def change(content: dict[str, typing.Any]) -> None:
+        target = content
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+    return change
+
+
+SURPRISES: dict[str, typing.Callable[[dict[str, typing.Any]], None]] = {
+    "text ref": _set_cell("ref", "1"),
+    "boolean ref": _set_cell("ref", True),
+    "fractional year": _set_cell("year", 2019.5),
+    "authors as a dict": _set_cell("authors", {}),
+    "an author as a number": _set_cell("authors", ["Berry C", 7]),
+    "countries as text": _set_cell("countries", "Denmark"),
+    "attributes as a list": _set_cell("attributes", []),
+    "an attribute value as a list": _set_cell("attributes", {"setting": ["community"]}),
+    "id as null": _set_cell("id", None),
+    "a row as an object": lambda c: _rows(c).__setitem__(0, {"id": "alpha"}),
+    "a row too long": lambda c: _rows(c)[0].append(None),
+    "studies as an object": _set_deep(("review", "studies_file", "studies"), {}),
+    "a label as a number": _set_theme("label", 3),
+    "a coding as a number": lambda c: _themes(c)[0]["studies"].append(3),
+    "a coding with another field": lambda c: _themes(c)[0]["studies"].append(
+        {"study": "beta", "evidence": None, "note": None, "page": 3}),
+    "a coding without its study": lambda c: _themes(c)[0]["studies"].append(
+        {"study": None, "evidence": None, "note": None}),
+    "subthemes as an object": _set_theme("subthemes", {}),
+    "a subtheme as a list": lambda c: _themes(c)[0]["subthemes"].append([]),
+    "reported as text": _set_theme("reported", "12"),
+    "a theme without a field": lambda c: _themes(c)[0].pop("description"),
+    "a vocabulary as text": _set_deep(("review", "studies_file", "vocabularies", "setting"),
+                                      "community"),
+    "flow count as text": _set_deep(("review", "studies_file", "review", "flow",
+                                     "records_screened"), "40"),
+    "review info as a list": _set_deep(("review", "studies_file", "review"), []),
+    "diagnostic line as text": lambda c: c["diagnostics"][0].__setitem__(3, "3"),
+    "a diagnostic too short": lambda c: c["diagnostics"][0].pop(),
+    "a diagnostic severity unknown": lambda c: c["diagnostics"][0].__setitem__(1, "fatal"),
+    "diagnostics as an object": _set_deep(("diagnostics",), {}),
+    "files as text": _set_deep(("files",), "studies.yaml"),
+    "a coded study that does not exist": lambda c: _themes(c)[0]["studies"].append("nobody"),
+    "a study id twice": lambda c: _rows(c).append(list(_rows(c)[0])),
+    "a theme id twice": lambda c: _themes(c).append(dict(_themes(c)[-1])),
+    "the body as a list": lambda c: c.clear(),
+}
+
+
+@pytest.mark.parametrize("name", list(SURPRISES))
+def test_a_resigned_entry_with_a_surprise_is_a_miss_that_rewrites_it(
+        rich_review: Path, store: Path, name: str) -> None:
+    expected = validate_folder(rich_review)
+    cached_review(rich_review)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    entry.write_bytes(_resigned(good, SURPRISES[name]))
+    assert entry.read_bytes() != good
+    assert cached_review(rich_review) == expected
+    assert entry.read_bytes() == good
+
+
+def test_a_resigned_entry_nested_too_deeply_is_a_miss(review: Path, store: Path) -> None:
+    cached_review(review)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    body = b"[" * 200_000 + b"]" * 200_000
+    header = json.loads(good.partition(b"\n")[0])
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert cached_review(review) == validate_folder(review)
+    assert entry.read_bytes() == good
+
+
+def test_an_entry_far_larger_than_the_files_is_not_read(review: Path, store: Path) -> None:
+    """A valid, correctly signed entry padded far beyond what the files could produce."""
+    cached_review(review)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    size = sum(len((review / name).read_bytes()) for name in ("studies.yaml", "themes.yaml"))
+    head, _, body = good.partition(b"\n")
+    # JSON whitespace: only the size bound tells this entry apart from a good one.
+    body += b" " * (64 * size + 2**21)
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    padded = json.dumps(header).encode() + b"\n" + body
+    entry.write_bytes(padded)
+    assert cached_review(review) == validate_folder(review)
+    assert entry.read_bytes() == good
+
+
+def _run_tally(folder: Path, store: Path, **extra: typing.Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, cache.CACHE_ENV: str(store)}
+    return subprocess.run([sys.executable, "-m", "peersynth", "tally", "--data", str(folder),
+                           "--format", "csv"], capture_output=True, text=True, check=False,
+                          env=env, timeout=30, **extra)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_at_the_entry_is_a_miss_not_a_hang(review: Path, store: Path) -> None:
+    store.mkdir()
+    os.mkfifo(entry_path(review, store))
+    # Before, opening the pipe waited for a writer forever (the timeout fails the test).
+    result = _run_tally(review, store)
+    assert result.returncode == 0, result.stderr
+    assert "\neducation-and-training,Education and training,0,12,16,75" in result.stdout
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_link_to_an_endless_device_is_a_miss(review: Path, store: Path) -> None:
+    store.mkdir()
+    entry_path(review, store).symlink_to("/dev/zero")
+    # Before, reading the entry filled memory (capped here, so it ended in a MemoryError).
+    result = _run_tally(review, store, preexec_fn=_limit_memory)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "\neducation-and-training,Education and training,0,12,16,75" in result.stdout
+
+
+def test_a_folder_path_that_is_not_utf8_is_cached(tmp_path: Path, store: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/review-\xff"))
+    shutil.copytree(EXAMPLE, folder)
+    expected = validate_folder(folder)
+    assert cached_review(folder) == expected
+    assert len(entries(store)) == 1
+
+    def no_validation(*args: object) -> typing.NoReturn:
+        raise AssertionError("the second run should be a hit")
+
+    monkeypatch.setattr(cache, "_validate", no_validation)
+    assert cached_review(folder) == expected

@@ -11,8 +11,13 @@ the next run whose two files hash the same reads that entry instead.
 - An entry is JSON, never pickle: a header line, then the body; the header holds
   the key and the sha256 of the body, and an entry that does not match is ignored.
   The body holds the review's records (`peersynth.review`) as JSON, studies as rows
-  of their fields, read back without validating them again: they were validated
-  when the entry was written, and its checksum shows it is unchanged since.
+  of their fields.
+- An entry is untrusted input: anyone who can write the cache folder can write a
+  well-signed entry. It is read only from a regular file, without waiting on a pipe,
+  and never beyond a bound derived from the files' size; every value is checked for
+  the type its record declares, studies and themes for unique ids and codings for
+  known studies. Any surprise is a miss, and a miss rewrites the entry. The checks
+  go column by column with the per-value work in C, so they cost milliseconds.
 - Written atomically (a temporary file, then `os.replace`); never into the review
   folder; a cache directory that cannot be read or written only makes runs slower.
 - A review with errors is never cached, and the result is always what
@@ -22,28 +27,36 @@ the next run whose two files hash the same reads that entry instead.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
+import types
 import typing
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple
+from itertools import chain, compress, repeat
+from operator import is_, itemgetter
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from peersynth import __version__
+from peersynth import review as records
 from peersynth.diagnostics import Diagnostic, Severity
 from peersynth.files import (
     STUDIES_FILE,
     THEMES_FILE,
     Limits,
     ReviewFiles,
+    _read_bounded,
     display_name,
     read_review,
 )
 from peersynth.report import Report
-from peersynth.review import STUDY_FIELDS, review_from, review_to_json
+from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 FORMAT: Final = 3
@@ -76,8 +89,185 @@ def content_digest(files: tuple[bytes, bytes], limits: Limits) -> str:
 
 def entry_path(folder: Path, directory: Path) -> Path:
     """The one entry of this folder, as given and as resolved (diagnostics name the former)."""
-    where = f"{folder.as_posix()}\0{folder.resolve().as_posix()}"
-    return directory / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}.json"
+    # fsencode: a path may hold bytes that are not UTF-8 (they arrive as surrogates).
+    where = os.fsencode(f"{folder.as_posix()}\0{folder.resolve().as_posix()}")
+    return directory / f"{hashlib.sha256(where).hexdigest()[:32]}.json"
+
+
+def entry_bound(files: tuple[bytes, bytes]) -> int:
+    """The most an entry for these files may hold. An entry is usually smaller than the
+    YAML; sparse studies (every absent field is a null) and warnings make it larger, so
+    the bound is generous. It only has to stop an entry that no review could produce."""
+    return 16 * (len(files[0]) + len(files[1])) + (1 << 20)
+
+
+def _read_entry(path: Path, bound: int) -> bytes | None:
+    """The entry's bytes, or None: missing, not a regular file, or over the bound."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        # O_NONBLOCK: should the entry be swapped for a named pipe since stat(), open()
+        # must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            now = os.fstat(handle.fileno())
+            if not stat.S_ISREG(now.st_mode) or now.st_size > bound:
+                return None
+            data = _read_bounded(handle, now.st_size, bound)
+    except OSError:
+        return None
+    return data if len(data) <= bound else None
+
+
+# Checking an entry's values. Each check takes every value of one place in the records
+# (every study's `ref`, every theme of one level) and says whether all have the declared
+# type as JSON gives it back; lists and objects are checked by flattening them, so the
+# work per value is set(map(type, ...)) in C and the recursion follows the theme tree's
+# depth, not its size.
+
+_Check = Callable[[Sequence[Any]], bool]
+_LEAVES: Final[frozenset[type]] = frozenset({str, int, bool, float, type(None)})
+
+
+def _kinds(values: Iterable[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _values_check(hint: Any, memo: dict[type, _Check]) -> _Check:
+    """The check of `hint`, a record field's type (str, int | None, list[str], a record...)."""
+    if hint in _LEAVES:
+        kinds = frozenset({hint})
+        return lambda values: _kinds(values) <= kinds
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return _union_check(typing.get_args(hint), memo)
+    if origin is list:
+        item_hint = typing.get_args(hint)[0]
+        if item_hint in _LEAVES:  # authors, countries: no list of the items is needed
+            return lambda values: (_kinds(values) <= {list}
+                                   and _kinds(chain.from_iterable(values)) <= {item_hint})
+        item = _values_check(item_hint, memo)
+        return lambda values: (_kinds(values) <= {list}
+                               and item(list(chain.from_iterable(values))))
+    if origin is dict:
+        key_hint, value_hint = typing.get_args(hint)
+        if key_hint is not str:
+            raise TypeError(f"no check for {hint!r}")
+        # The keys of a JSON object are text: only the values need a look.
+        items = _values_check(value_hint, memo)
+        return lambda values: (_kinds(values) <= {dict}
+                               and items(list(chain.from_iterable(map(dict.values, values)))))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _record_check(hint, memo)
+    raise TypeError(f"no check for {hint!r}")  # a new kind of field: teach it here
+
+
+def _union_check(members: tuple[Any, ...], memo: dict[type, _Check]) -> _Check:
+    leaves = frozenset(m for m in members if m in _LEAVES)
+    # Other members are told apart by their JSON container: a list, or an object.
+    by_kind: dict[type, _Check] = {}
+    for member in members:
+        if member not in _LEAVES:
+            kind = dict if dataclasses.is_dataclass(member) else typing.get_origin(member)
+            if kind in by_kind or kind not in (list, dict):
+                raise TypeError(f"no check for {members!r}")
+            by_kind[kind] = _values_check(member, memo)
+
+    def check(values: Sequence[Any]) -> bool:
+        classes = list(map(type, values))
+        kinds = set(classes)
+        others = kinds - leaves
+        for kind in others:
+            inner = by_kind.get(kind)
+            if inner is None:
+                return False
+            # All of one kind (every study has authors): as they are; else picked out in C.
+            if not inner(values if kinds == others else
+                         list(compress(values, map(is_, classes, repeat(kind))))):
+                return False
+        return True
+    return check
+
+
+def _record_check(record: type, memo: dict[type, _Check],
+                  overrides: dict[str, _Check] | None = None) -> _Check:
+    """A record as a JSON object holding exactly its fields, each of its declared type."""
+    if record in memo:
+        return memo[record]
+
+    def check(values: Sequence[Any]) -> bool:
+        return fields_check(values)
+    memo[record] = check  # before its fields: a theme's subthemes are themes
+    hints = typing.get_type_hints(record)
+    names = tuple(field.name for field in dataclasses.fields(record))
+    allowed = frozenset(names)
+    columns = [(itemgetter(name), (overrides or {}).get(name) or _values_check(hints[name], memo))
+               for name in names]
+
+    def fields_check(values: Sequence[Any]) -> bool:
+        # No values: the end of the theme tree. Only field names, and as many as the
+        # fields: exactly the fields.
+        return not values or (_kinds(values) <= {dict} and set(map(len, values)) <= {len(names)}
+                and set(chain.from_iterable(values)) <= allowed
+                and all(inner(list(map(get, values))) for get, inner in columns))
+    return check
+
+
+def _rows_check(record: type, names: tuple[str, ...], memo: dict[type, _Check]) -> _Check:
+    """Records as rows of their fields in the order `names`, checked column by column."""
+    hints = typing.get_type_hints(record)
+    columns = [_values_check(hints[name], memo) for name in names]
+
+    def check(tables: Sequence[Any]) -> bool:
+        if not _kinds(tables) <= {list}:
+            return False
+        rows = list(chain.from_iterable(tables))
+        if not (_kinds(rows) <= {list} and set(map(len, rows)) <= {len(names)}):
+            return False
+        # No rows, no columns: zip(*rows) is empty then.
+        return all(inner(column)
+                   for inner, column in zip(columns, zip(*rows, strict=False), strict=False))
+    return check
+
+
+_DIAGNOSTIC_FIELDS: Final[tuple[Any, ...]] = (str, str, str, int, int, str, str | None)
+_SOUND_SEVERITIES: Final = frozenset(s.value for s in Severity if s is not Severity.ERROR)
+
+
+def _sound_body() -> Callable[[Any], bool]:
+    memo: dict[type, _Check] = {}
+    studies = _rows_check(records.Study, STUDY_FIELDS, memo)
+    _record_check(records.StudiesFile, memo, {"studies": studies})
+    review = _record_check(Review, memo)
+    files = _values_check(list[str], memo)
+    diagnostic = [_values_check(hint, memo) for hint in _DIAGNOSTIC_FIELDS]
+
+    def sound(content: Any) -> bool:
+        if not (type(content) is dict and content.keys() == {"files", "diagnostics", "review"}
+                and files([content["files"]]) and review([content["review"]])):
+            return False
+        rows = content["diagnostics"]
+        if not (type(rows) is list and _kinds(rows) <= {list}
+                and set(map(len, rows)) <= {len(diagnostic)}):
+            return False
+        columns = list(zip(*rows, strict=True))
+        return (all(inner(column) for inner, column in zip(diagnostic, columns, strict=False))
+                and (not columns or set(columns[1]) <= _SOUND_SEVERITIES))
+    return sound
+
+
+_sound: Callable[[Any], bool] | None = None
+
+
+def _consistent(review: Review) -> bool:
+    """What validation guarantees and the reports rely on: unique study and theme ids,
+    and codings of known studies only."""
+    themes = [theme for theme, _ in review.themes_file.walk()]
+    known = review.study_by_id
+    return (len(known) == len(review.studies)
+            and len({theme.id for theme in themes}) == len(themes)
+            # rolled_up_ids is cached: the reports count with these very sets.
+            and all(known.keys() >= theme.rolled_up_ids for theme in review.themes))
 
 
 # Entries.
@@ -89,14 +279,18 @@ def _encode(report: Report, digest: str) -> bytes:
         "diagnostics": [[d.code, d.severity.value, d.file, d.line, d.column, d.message, d.hint]
                         for d in report.diagnostics],
         "review": review_to_json(report.review),
-    }, ensure_ascii=False, separators=(",", ":")).encode()
+    # surrogatepass: a folder name with bytes that are not UTF-8 arrives as surrogates;
+    # json.loads reads such bytes back as they were.
+    }, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     header = json.dumps({"magic": _MAGIC, "format": FORMAT, "key": digest,
                          "sha256": hashlib.sha256(body).hexdigest()})
     return header.encode() + b"\n" + body
 
 
 def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
-    """The report an entry holds, or None when it is for other files or is damaged."""
+    """The report an entry holds, or None when it is for other files, damaged, or holds
+    anything validation could not have produced."""
+    global _sound
     head, newline, body = raw.partition(b"\n")
     if not newline:
         return None
@@ -107,14 +301,19 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
                 and header.get("sha256") == hashlib.sha256(body).hexdigest()):
             return None
         content = json.loads(body)
+        if _sound is None:
+            _sound = _sound_body()
+        if not _sound(content):
+            return None
         diagnostics = tuple(
             Diagnostic(code, Severity(severity), file, line, column, message, hint)
             for code, severity, file, line, column, message, hint in content["diagnostics"])
         review = review_from(content["review"])
+        if not _consistent(review):
+            return None
         files = tuple(content["files"])
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
-    if any(d.severity is Severity.ERROR for d in diagnostics):
+    # RecursionError: JSON nested deeper than the parser goes.
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
     return Report(folder, files, diagnostics, review)
 
@@ -161,10 +360,8 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
         return _validate(folder, limits, files)
     digest = content_digest(both, limits)
     path = entry_path(folder, directory or cache_dir())
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        raw = None
+    bound = entry_bound(both)
+    raw = _read_entry(path, bound)
     if raw is not None:
         found = _decode(raw, folder, digest)
         if found is not None and found.files == tuple(
@@ -172,5 +369,8 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
             return found
     report = _validate(folder, limits, files)
     if report.review is not None:
-        _write(path, _encode(report, digest))
+        entry = _encode(report, digest)
+        # An entry over the bound would never be read: do not write it.
+        if len(entry) <= bound:
+            _write(path, entry)
     return report
