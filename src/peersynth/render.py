@@ -19,8 +19,9 @@ import io
 import json
 import os
 import re
+import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -121,36 +122,165 @@ def plain(grid: Grid) -> str:
     return line(grid.headers) + rule + "".join(body)
 
 
+# ---------------------------------------------------------------------------
+# On a terminal: a rich table that never cuts a number
+
+
+# Numbers and marks ("r" and "c" columns) are never wrapped, cut or ellipsized; text
+# ("l") wraps, but not below this many columns (past any indent), or it is unreadable.
+_KEEP = "rc"
+_TEXT_FLOOR = 8
+_MAX_COLUMNS = 100_000  # a wider COLUMNS is nonsense, not a terminal
+
+
+Note = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Key:
+    """A line of the legend below a terminal table: a short key and what it stands for."""
+
+    key: str
+    label: str
+    depth: int = 0
+
+
+def terminal_width(width: int | None = None) -> int | None:
+    """The width to draw at: `width` if given, else $COLUMNS, else the terminal's.
+
+    None when unknown: COLUMNS set to 0 or to anything but a plain positive number,
+    or stdout not a terminal. Then the plain table is printed rather than a guess."""
+    if width is not None:
+        return width if 0 < width <= _MAX_COLUMNS else None
+    columns = os.environ.get("COLUMNS")
+    if columns is not None:
+        # Checked before int(): it reads " 80" and Arabic digits, and fails on 5,000 digits.
+        if columns.isascii() and columns.isdigit() and len(columns) <= 6:
+            return terminal_width(int(columns))
+        return None
+    try:
+        return terminal_width(os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError, AttributeError):  # not a terminal, closed, or replaced
+        return None
+
+
+def _columns(grid: Grid) -> list[tuple[int, int]]:
+    """Each column's (least, natural) width inside its padding."""
+    sizes = []
+    indent = 2 * max(grid.depths, default=0)
+    rows = _indented(grid, "  ")
+    for index, align in enumerate(grid.align):
+        widest = max((_width(row[index]) for row in rows), default=0)
+        header = grid.headers[index]
+        if align in _KEEP:
+            # The header may wrap between its words, never inside one.
+            least = max(widest, *(_width(word) for word in header.split()), 0)
+            sizes.append((least, max(least, _width(header))))
+        else:
+            natural = max(widest, _width(header))
+            floor = (indent if index == 0 else 0) + _TEXT_FLOOR
+            sizes.append((min(natural, floor), natural))
+    return sizes
+
+
+def _drawn_width(content: list[int]) -> int:
+    # Each cell is padded by one column each side; one column of rule between columns.
+    return sum(content) + 2 * len(content) + len(content) - 1
+
+
+def needed(grid: Grid) -> int:
+    """The fewest terminal columns `grid` can be drawn in with every number whole."""
+    return _drawn_width([least for least, _ in _columns(grid)])
+
+
+def fits(grid: Grid, width: int) -> bool:
+    """Whether `grid` can be drawn `width` columns wide with every number whole and
+    every text column at least 8 columns (past its indent)."""
+    return needed(grid) <= width
+
+
+def _fits_unwrapped(grid: Grid, width: int) -> bool:
+    return _drawn_width([natural for _, natural in _columns(grid)]) <= width
+
+
+def _too_narrow(grid: Grid, width: int) -> str:
+    return (f"the table needs {needed(grid)} columns but the terminal has {width}: "
+            "printed as plain text")
+
+
 def _color_system() -> Literal["auto"] | None:
     # NO_COLOR (no-color.org: set and not empty) means no escape codes at all; rich's
     # own no_color drops colours but still writes bold, so no colour system is used.
     return None if os.environ.get("NO_COLOR") else "auto"
 
 
-def styled(grid: Grid, width: int | None = None) -> str:
+def styled(grid: Grid, width: int | None = None, legend: Sequence[Key] = ()) -> str:
+    """`grid` as a rich table, and `legend` below it. Numbers are never wrapped; a
+    table too wide for `width` even with its text wrapped is cut: see `table`."""
     from rich import box
-    from rich.console import Console
+    from rich.console import Console, RenderableType
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
+    def label(text: str, depth: int, style: str = "") -> RenderableType:
+        # Text(), not markup: "[33, 34]" or a label with brackets must print as written.
+        # Padding indents every line a label wraps onto, not only the first.
+        cell = Text(text, style=style, overflow="fold")
+        return Padding(cell, (0, 0, 0, 2 * depth)) if depth else cell
+
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False)
     justify = {"l": "left", "r": "right", "c": "center"}
-    for header, align in zip(grid.headers, grid.align, strict=True):
-        table.add_column(Text(header), justify=justify[align])  # type: ignore[arg-type]
+    for header, align, (least, _) in zip(grid.headers, grid.align, _columns(grid),
+                                         strict=True):
+        keep = align in _KEEP
+        table.add_column(Text(header, overflow="fold", no_wrap=False),
+                         justify=justify[align],  # type: ignore[arg-type]
+                         no_wrap=keep, min_width=least if keep else None,
+                         overflow="fold")
+
+    def cells(row: list[str], depth: int, style: str = "") -> list[RenderableType]:
+        return [label(row[0], depth, style) if grid.align[0] not in _KEEP
+                else Text(row[0], style=style, no_wrap=True),
+                *(Text(cell, style=style, no_wrap=True) if align in _KEEP
+                  else label(cell, 0, style) for cell, align in zip(row[1:], grid.align[1:],
+                                                                    strict=True))]
+
     for index, row in enumerate(grid.rows):
-        # Text(), not markup: "[33, 34]" or a label with brackets must print as written.
-        table.add_row(*(Text(cell) for cell in [("  " * _depth(grid, index)) + row[0], *row[1:]]))
+        table.add_row(*cells(row, _depth(grid, index)))
     if grid.totals is not None:
         table.add_section()
-        table.add_row(*(Text(cell, style="bold") for cell in grid.totals))
+        table.add_row(*cells(grid.totals, 0, "bold"))
     out = io.StringIO()
-    Console(file=out, force_terminal=True, width=width, highlight=False,
-            color_system=_color_system()).print(table)
+    console = Console(file=out, force_terminal=True, width=width, highlight=False,
+                      color_system=_color_system())
+    console.print(table)
+    if legend:
+        keys = Table.grid(padding=(0, 2, 0, 0))
+        keys.add_column(no_wrap=True)
+        keys.add_column(overflow="fold")
+        for item in legend:
+            keys.add_row(Text(visible(item.key)), label(visible(item.label), item.depth))
+        console.print()
+        console.print(keys)
     return out.getvalue()
 
 
-def table(grid: Grid, is_terminal: bool, width: int | None = None) -> str:
-    return styled(grid, width) if is_terminal else plain(grid)
+def table(grid: Grid, is_terminal: bool, width: int | None = None,
+          note: Note | None = None) -> str:
+    """The plain table, or on a terminal of known width a rich one drawn to it. When the
+    terminal is too narrow for every number to stay whole, the plain table and a `note`
+    saying so (its lines are too long for the terminal, but nothing in them is cut)."""
+    if not is_terminal:
+        return plain(grid)
+    columns = terminal_width(width)
+    if columns is None:
+        return plain(grid)
+    if not fits(grid, columns):
+        if note is not None:
+            note(_too_narrow(grid, columns))
+        return plain(grid)
+    return styled(grid, columns)
 
 
 def _md_cell(text: str) -> str:
@@ -218,12 +348,12 @@ def to_json(body: dict[str, Any]) -> str:
 
 
 def _grid_as(grid: Grid, fmt: TableFormat, is_terminal: bool, width: int | None,
-             packages: str = "booktabs") -> str:
+             note: Note | None, packages: str = "booktabs") -> str:
     if fmt is TableFormat.markdown:
         return markdown(grid)
     if fmt is TableFormat.latex:
         return latex(grid, packages)
-    return table(grid, is_terminal, width)
+    return table(grid, is_terminal, width, note)
 
 
 def show_percent(value: int | None) -> str:
@@ -269,7 +399,9 @@ def tally_json(result: Tally) -> str:
 
 
 def render_tally(result: Tally, fmt: TableFormat, is_terminal: bool = False,
-                 width: int | None = None) -> str:
+                 width: int | None = None, *, note: Note | None = None) -> str:
+    """`note` hears, on a terminal too narrow to keep every number whole, why the plain
+    table is printed instead (so do the other render_ functions')."""
     if fmt is TableFormat.json:
         return tally_json(result)
     if fmt is TableFormat.csv:
@@ -293,7 +425,7 @@ def render_tally(result: Tally, fmt: TableFormat, is_terminal: bool = False,
                     [[row.label, both(row.total), *(both(cell) for cell in row.columns)]
                      for row in result.rows],
                     "lr" + "r" * len(result.groups), [row.depth for row in result.rows])
-    return _grid_as(grid, fmt, is_terminal, width)
+    return _grid_as(grid, fmt, is_terminal, width, note)
 
 
 # ---------------------------------------------------------------------------
@@ -319,7 +451,8 @@ def citations_json(result: Citations) -> str:
 
 
 def render_citations(result: Citations, fmt: CiteFormat, *, single: bool = False,
-                     is_terminal: bool = False, width: int | None = None) -> str:
+                     is_terminal: bool = False, width: int | None = None,
+                     note: Note | None = None) -> str:
     """One theme (`single`) prints as one line, `Role clarity (12/16): [33, 34]`,
     in table and markdown format alike; the map of every theme is a table."""
     if fmt is CiteFormat.json:
@@ -336,7 +469,7 @@ def render_citations(result: Citations, fmt: CiteFormat, *, single: bool = False
                 "lrl", [row.depth for row in result.rows])
     if fmt is CiteFormat.markdown:
         return markdown(grid)
-    return table(grid, is_terminal, width)
+    return table(grid, is_terminal, width, note)
 
 
 # ---------------------------------------------------------------------------
@@ -364,7 +497,10 @@ def matrix_json(result: Matrix) -> str:
 
 
 def render_matrix(result: Matrix, fmt: TableFormat, is_terminal: bool = False,
-                  width: int | None = None) -> str:
+                  width: int | None = None, *, note: Note | None = None) -> str:
+    """On a terminal the themes are keyed T1, T2, ... in tree order, with a legend below,
+    and studies by ref (or id): full theme labels across the top make the table far too
+    wide for any terminal. The study's author-year label is kept when it fits."""
     if fmt is TableFormat.json:
         return matrix_json(result)
     with_ref = any(row.ref is not None for row in result.rows)
@@ -385,7 +521,35 @@ def render_matrix(result: Matrix, fmt: TableFormat, is_terminal: bool = False,
                   str(row.total)] for row in result.rows],
                 "r" * (len(lead) - 1) + "l" + "c" * len(labels) + "r",
                 totals=[*([""] if with_ref else []), "Total", *totals, ""])
-    return _grid_as(grid, fmt, is_terminal, width, packages="booktabs, amssymb")
+    columns = terminal_width(width) if is_terminal and fmt is TableFormat.table else None
+    if columns is not None:
+        return _matrix_on_terminal(result, grid, columns, note)
+    return _grid_as(grid, fmt, is_terminal, width, note, packages="booktabs, amssymb")
+
+
+def _matrix_on_terminal(result: Matrix, full: Grid, width: int, note: Note | None) -> str:
+    keys = [f"T{number}" for number in range(1, len(result.themes) + 1)]
+    all_refs = all(row.ref is not None for row in result.rows)
+    lead = "Ref" if all_refs else "Study"
+    rows = [[str(row.ref) if row.ref is not None else row.id, row.label,
+             *(CHECK if hit else "" for hit in row.cells), str(row.total)]
+            for row in result.rows]
+    totals = ["Total", "", *(str(t.n) for t in result.themes), ""]
+    # The key column is never wrapped, even when it holds ids: "r", not "l".
+    marks = "c" * len(keys) + "r"
+    labelled = Grid([lead, "Study" if all_refs else "Author-year", *keys, "Total"],
+                    rows, "rl" + marks, totals=totals)
+    legend = [Key(key, t.label, t.depth)
+              for key, t in zip(keys, result.themes, strict=True)]
+    if _fits_unwrapped(labelled, width):
+        return styled(labelled, width, legend)
+    bare = Grid([lead, *keys, "Total"], [[row[0], *row[2:]] for row in rows], "r" + marks,
+                totals=[totals[0], *totals[2:]])
+    if fits(bare, width):
+        return styled(bare, width, legend)
+    if note is not None:
+        note(_too_narrow(bare, width))
+    return plain(full)
 
 
 # ---------------------------------------------------------------------------
@@ -424,7 +588,8 @@ def _percent(group: Group, total: int) -> int | None:
 
 
 def render_characteristics(result: Characteristics, fmt: TableFormat,
-                           is_terminal: bool = False, width: int | None = None) -> str:
+                           is_terminal: bool = False, width: int | None = None, *,
+                           note: Note | None = None) -> str:
     if fmt is TableFormat.json:
         return characteristics_json(result)
     flow_title = "PRISMA flow"
@@ -442,4 +607,4 @@ def render_characteristics(result: Characteristics, fmt: TableFormat,
                          str(len(group.studies)), show_percent(_percent(group, result.N))])
     grid = Grid(["Characteristic", "Value", "n", f"% of {result.N}"], rows,
                 "llrr")
-    return _grid_as(grid, fmt, is_terminal, width)
+    return _grid_as(grid, fmt, is_terminal, width, note)
