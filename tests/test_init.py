@@ -70,8 +70,13 @@ def test_init_never_overwrites(tmp_path: Path, existing: str) -> None:
     (tmp_path / existing).write_text("keep me\n", encoding="utf-8")
     result = run("init", tmp_path, "--example")
     assert result.exit_code == 1
-    assert f"{(tmp_path / existing).as_posix()} already exists" in result.stderr
-    assert "choose another folder" in result.stderr
+    other = ({"studies.yaml", "themes.yaml"} - {existing}).pop()
+    # Which file exists, which does not, and what to do either way.
+    assert f"peersynth: {(tmp_path / existing).as_posix()} already exists (and {other} does " \
+        "not); nothing was written: init never overwrites a file" in result.stderr
+    assert f"to go on with this review, add {other} yourself" in result.stderr
+    assert f"move {existing} out of {tmp_path.as_posix()} or choose another folder" \
+        in result.stderr
     # Nothing written: not the other file either.
     assert [p.name for p in tmp_path.iterdir()] == [existing]
     assert (tmp_path / existing).read_text(encoding="utf-8") == "keep me\n"

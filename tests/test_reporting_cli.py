@@ -287,12 +287,71 @@ def test_missing_folder_exits_3(tmp_path: Path, command: str) -> None:
     assert "does not exist" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["tally", "cite", "matrix", "studies", "init"])
+@pytest.mark.parametrize("command", ["validate", "tally", "cite", "matrix", "studies", "schema",
+                                     "init"])
 def test_help_shows_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Examples" in result.stdout
     assert f"peersynth {command}" in result.stdout
+
+
+def test_every_command_is_in_the_help_test() -> None:
+    from peersynth.cli import app
+
+    names = {info.name or (info.callback.__name__ if info.callback else "")
+             for info in app.registered_commands}
+    assert names == {"validate", "tally", "cite", "matrix", "studies", "schema", "init"}
+
+
+def test_the_top_level_help_shows_examples() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "Examples" in result.stdout
+    assert "peersynth tally my-review" in result.stdout
+
+
+# The review folder as an argument, as validate takes it.
+
+
+@pytest.mark.parametrize("command", ["tally", "matrix", "studies"])
+def test_the_folder_as_an_argument(folder: Path, command: str) -> None:
+    by_option = ok(command, "--data", folder, "--format", "json")
+    assert ok(command, folder, "--format", "json") == by_option
+    # The argument is used instead of --data (as validate does).
+    assert ok(command, folder, "--data", folder.parent / "nowhere", "--format", "json") == \
+        by_option
+
+
+def test_cite_takes_the_theme_then_the_folder(folder: Path) -> None:
+    by_option = ok("cite", "trust", "--data", folder, "--format", "csv")
+    assert ok("cite", "trust", folder, "--format", "csv") == by_option
+    # Every study is coded to trust: refs 1, 2, 3, 5, and epsilon has none.
+    assert "1\u20133, 5" in by_option
+
+
+def test_cite_with_only_a_folder_says_the_theme_comes_first(folder: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           ) -> None:
+    monkeypatch.chdir(folder.parent)
+    result = run("cite", folder.name, "--data", folder)
+    assert result.exit_code == 1
+    assert f"no theme matches '{folder.name}'" in result.stderr
+    assert f"`peersynth cite THEME {folder.name}`" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--by", "country", "--by", "design"],
+     "tally crosstabs one field at a time; --by was given twice: country, design"),
+    (["--by", "year", "--by", "year", "--by", "quality"],
+     "tally crosstabs one field at a time; --by was given 3 times: year, year, quality"),
+])
+def test_tally_by_twice_is_refused(folder: Path, args: list[str], message: str) -> None:
+    # Before: the last --by was used and the others silently dropped.
+    result = run("tally", folder, *args)
+    assert result.exit_code == 2
+    assert f"peersynth: {message}" in result.stderr
+    assert result.stdout == ""
 
 
 def test_data_from_the_environment(folder: Path) -> None:
@@ -322,10 +381,10 @@ def test_table_on_a_terminal_is_a_rich_table(folder: Path,
 
 
 def test_encoding_without_an_en_dash_replaces_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from peersynth.cli import reporting
+    from peersynth.cli import common
 
     raw = io.BytesIO()
     stream = io.TextIOWrapper(raw, encoding="ascii")
     monkeypatch.setattr("sys.stdout", stream)
-    reporting._emit("[1\u20133]\n")
+    common.emit("[1\u20133]\n")
     assert raw.getvalue() == b"[1?3]\n"

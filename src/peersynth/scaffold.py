@@ -80,10 +80,21 @@ def example_files() -> dict[str, str]:
 
 
 def _taken(folder: Path, names: list[str]) -> FolderTaken:
-    listed = " and ".join(f"{(folder / n).as_posix()}" for n in names)
-    return FolderTaken(f"{listed} already exist{'s' if len(names) == 1 else ''}; "
-                       "nothing was written",
-                       "choose another folder, or move the existing files away")
+    """The refusal, naming the files that exist and what to do next."""
+    where = folder.as_posix()
+    if len(names) == 1:
+        [name] = names
+        missing = THEMES_FILE if name == STUDIES_FILE else STUDIES_FILE
+        return FolderTaken(
+            f"{(folder / name).as_posix()} already exists (and {missing} does not); "
+            "nothing was written: init never overwrites a file",
+            f"to go on with this review, add {missing} yourself: `peersynth init NEW-DIR` "
+            f"writes a commented one to copy from; to start afresh, move {name} out of "
+            f"{where} or choose another folder")
+    listed = " and ".join((folder / name).as_posix() for name in names)
+    return FolderTaken(f"{listed} already exist; nothing was written",
+                       f"{where} already holds a review: check it with `peersynth validate "
+                       f"{where}`, or choose another folder for a new one")
 
 
 def _place(path: Path, text: str) -> None:

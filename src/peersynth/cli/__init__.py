@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
+import io
 import json
 import os
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from peersynth import __version__
-from peersynth.cli.common import DEFAULT_DATA, DataOption, handles_errors, say
+from peersynth.cli import common
+from peersynth.cli.common import (
+    DEFAULT_DATA,
+    DataOption,
+    FolderArgument,
+    emit,
+    ending,
+    handles_errors,
+    pick_folder,
+    say,
+)
 from peersynth.render_diagnostics import ReportFormat, render_report, summary
 
 app = typer.Typer(
     name="peersynth",
-    help="Thematic synthesis for systematic reviews: counts and citations from coded YAML.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -28,7 +39,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"peersynth {__version__}")
+        emit(f"peersynth {__version__}\n")
         raise typer.Exit()
 
 
@@ -43,17 +54,19 @@ def _root(
     """Thematic synthesis for systematic reviews: counts and citations from coded YAML.
 
     The review is a folder (default ./data) with studies.yaml and themes.yaml.
+
+    **Examples**
+
+        peersynth init my-review && peersynth validate my-review
+
+        peersynth tally my-review --by country
     """
 
 
 @app.command()
 @handles_errors
 def validate(
-    folder: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Argument(help="Review folder; the same as --data.", file_okay=False,
-                       show_default=False),
-    ] = None,
+    folder: FolderArgument = None,
     data: DataOption = DEFAULT_DATA,
     strict: Annotated[bool, typer.Option("--strict", help="Make warnings fail (exit 1).")] = False,
     fmt: Annotated[
@@ -78,8 +91,8 @@ def validate(
             else ReportFormat.text
     from peersynth.validate import validate_folder
 
-    report = validate_folder(folder if folder is not None else data)
-    sys.stdout.write(render_report(report, fmt, strict))
+    report = validate_folder(pick_folder(folder, data))
+    emit(render_report(report, fmt, strict))
     say(summary(report, strict))
     raise typer.Exit(0 if report.passed(strict) else 1)
 
@@ -90,6 +103,7 @@ class SchemaFile(str, Enum):
 
 
 @app.command()
+@handles_errors
 def schema(
     which: Annotated[
         Optional[SchemaFile],  # noqa: UP045
@@ -115,31 +129,64 @@ def schema(
         body["title"] = f"peersynth {name.value}.yaml"
     out = schemas[which] if which is not None else {
         f"{name.value}.yaml": body for name, body in schemas.items()}
-    typer.echo(json.dumps(out, indent=2))
+    emit(json.dumps(out, indent=2) + "\n")
 
 
 def main() -> None:
-    """Entry point of the `peersynth` command."""
+    """Entry point of the `peersynth` command: every way a run ends is one message at most
+    and an exit code from docs/format.md, never a traceback (see `common.ending`)."""
     from peersynth.cli import reporting  # noqa: F401 - registers the reporting commands
 
+    _forgiving_streams()
     # A run builds a review of up to millions of small objects, none in reference cycles,
     # and ends soon after: the cyclic collector would only rescan them again and again
     # (a third of a repeated tally of 10,000 studies went to it).
     gc.disable()
+    found: common.Ending | None = None
     try:
         app()
         code = 0
     except SystemExit as stop:
-        if isinstance(stop.code, int) or stop.code is None:
-            code = stop.code or 0
-        else:
+        code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        if not isinstance(stop.code, (int, type(None))):
             say(str(stop.code))
-            code = 1
+    except common.FAILURES as error:  # outside a command: parsing, help, --version
+        found = ending(error)
+    if found is not None:
+        code = common.conclude(found)
+    elif code == common.INTERRUPTED and not common.said_interrupted:
+        code = common.conclude(ending(KeyboardInterrupt()))  # typer's silent Exit(130)
+    elif code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        # typer's silent exit 1 for a closed pipe outside a command (help | head).
+        code = common.conclude(ending(BrokenPipeError(errno.EPIPE, "Broken pipe")))
+    code = _flush(code)
     # End without freeing a large review's objects one by one: that can take seconds,
     # and the process is ending anyway. Output is flushed first; nothing else is pending.
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
     os._exit(code)
+
+
+def _forgiving_streams() -> None:
+    """Never fail for a character the streams' encoding lacks (PYTHONIOENCODING=ascii):
+    results get '?', messages a backslash escape."""
+    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors=errors)
+
+
+def _flush(code: int) -> int:
+    """Flush what is still buffered; output that cannot be written makes a run that
+    succeeded exit 3, with its message."""
+    failure: OSError | None = None
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as error:
+        failure = error
+    except ValueError:  # closed meanwhile
+        failure = OSError(errno.EIO, "standard output is closed")
+    if failure is not None and code == 0:
+        code = common.conclude(ending(failure))
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+    return code

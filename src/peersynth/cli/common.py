@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Final, Optional, ParamSpec, TypeVar
 
 import typer
 
@@ -31,6 +34,17 @@ DataOption = Annotated[
 ]
 DEFAULT_DATA = Path("data")
 
+FolderArgument = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Argument(metavar="[FOLDER]", help="Review folder; the same as --data, and used "
+                   "instead of it when given.", file_okay=False, show_default=False),
+]
+
+
+def pick_folder(folder: Path | None, data: Path) -> Path:
+    """The review folder: the argument when given, else --data (or its default)."""
+    return folder if folder is not None else data
+
 NoCacheOption = Annotated[
     bool,
     typer.Option(
@@ -41,27 +55,107 @@ NoCacheOption = Annotated[
 ]
 
 
+class OutputError(PeersynthError):
+    """The result could not be written to stdout (exit 3: the tool could not do its job)."""
+
+
 def say(message: str) -> None:
-    """A message for people, on stderr, with any control character it quotes escaped."""
-    sys.stderr.write(visible(message) + "\n")
+    """A message for people, on stderr; dropped when there is no stderr to write to
+    (closed, or full): a message must never be what makes a run fail."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        # Any control character the message quotes is shown escaped.
+        stream.write(visible(message) + "\n")
+        stream.flush()
 
 
-def fail(error: PeersynthError) -> typer.Exit:
-    say(f"peersynth: {error.message}")
-    if error.hint:
-        say(f"  hint: {error.hint}")
-    return typer.Exit(error.exit_code)
+def emit(text: str) -> None:
+    """Write a result to stdout, even where its encoding lacks a character (an en dash);
+    OutputError when it cannot be written."""
+    stream = sys.stdout
+    if stream is None:  # started with stdout closed (`>&-`)
+        raise OutputError("cannot write the result: standard output is closed")
+    try:
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:
+            encoding = stream.encoding or "ascii"
+            stream.write(text.encode(encoding, "replace").decode(encoding))
+        stream.flush()
+    except OSError as error:
+        raise _output_error(error) from None
+
+
+def _output_error(error: OSError) -> OutputError:
+    # What is still buffered would fail again at exit: let it go to the null device.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if isinstance(error, BrokenPipeError):
+        return OutputError("cannot write the result: the reader stopped before the end "
+                           "(as `| head` does)")
+    return OutputError(f"cannot write the result: {error.strerror or error}")
+
+
+# Errors that are no fault of the data or the command line, wherever they happen.
+FAILURES: Final = (PeersynthError, KeyboardInterrupt, MemoryError, RecursionError, OSError)
+INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report Ctrl-C
+_WRITE_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG,
+                                  getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+Ending = tuple[tuple[str, ...], int]
+
+
+def ending(error: BaseException) -> Ending:
+    """How a run stopped by one of FAILURES ends: the lines for stderr (a message, and for
+    the tool's own errors perhaps a hint) and the exit code (docs/format.md). The one place
+    that decides this, inside a command and outside it."""
+    if isinstance(error, PeersynthError):
+        hint = (f"  hint: {error.hint}",) if error.hint else ()
+        return (f"peersynth: {error.message}", *hint), error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return ("peersynth: interrupted",), INTERRUPTED
+    if isinstance(error, RecursionError):
+        return ("peersynth: ran out of memory: the input nests too deeply to process",), 3
+    if isinstance(error, MemoryError):
+        return ("peersynth: ran out of memory; the review is too large to process here",), 3
+    if isinstance(error, OSError) and error.filename is None and error.errno in _WRITE_ERRNOS:
+        # No file named: a write to stdout that failed outside `emit` (help, by typer).
+        return ending(_output_error(error))
+    if isinstance(error, OSError):
+        where = f": {os.fsdecode(error.filename)}" if error.filename is not None else ""
+        return (f"peersynth: {error.strerror or error}{where}",), 3
+    raise TypeError(f"not one of FAILURES: {error!r}")
+
+
+said_interrupted = False
+
+
+def conclude(found: Ending) -> int:
+    """Say how the run ends and return its exit code. Called after the exception is
+    gone: a MemoryError's frames hold what filled memory, and saying needs a little."""
+    global said_interrupted
+    lines, code = found
+    for line in lines:
+        say(line)
+    said_interrupted = said_interrupted or code == INTERRUPTED
+    return code
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn the tool's own failures into a message and their exit code."""
+    """End a command that fails with a message and its exit code (see `ending`). Done
+    inside the command as well as in main(), because typer turns Ctrl-C and a closed
+    pipe into silent exits."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except PeersynthError as error:
-            raise fail(error) from None
+        except FAILURES as error:
+            found = ending(error)
+        raise typer.Exit(conclude(found))
 
     return wrapper
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -14,9 +13,12 @@ from peersynth.cli import app
 from peersynth.cli.common import (
     DEFAULT_DATA,
     DataOption,
+    FolderArgument,
     NoCacheOption,
+    emit,
     handles_errors,
     load_review,
+    pick_folder,
     say,
 )
 from peersynth.errors import UsageError
@@ -36,24 +38,8 @@ RollupOption = Annotated[
 ]
 
 
-def _emit(text: str) -> None:
-    """Write a result to stdout, even where its encoding lacks a character (an en dash)."""
-    try:
-        try:
-            sys.stdout.write(text)
-        except UnicodeEncodeError:
-            encoding = sys.stdout.encoding or "ascii"
-            sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): not an error worth a traceback at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(1) from None
-
-
 def _is_terminal() -> bool:
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def _note_unmatched(review: Review, where: list[tuple[str, str]]) -> None:
@@ -67,14 +53,16 @@ def _note_unmatched(review: Review, where: list[tuple[str, str]]) -> None:
 @app.command()
 @handles_errors
 def tally(
+    folder: FolderArgument = None,
     data: DataOption = DEFAULT_DATA,
     fmt: FormatOption = TableFormat.table,
     rollup: RollupOption = True,
     by: Annotated[
-        Optional[str],  # noqa: UP045 - typer reads the annotation at run time
+        # A list, only to refuse a second --by rather than keep the last one silently.
+        Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
         typer.Option("--by", metavar="FIELD",
                      help="Crosstab against country, design, quality, year or any attribute: "
-                          "one column per value, n/N within each column."),
+                          "one column per value, n/N within each column (one field)."),
     ] = None,
     where: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -110,6 +98,8 @@ def tally(
 
         peersynth tally
 
+        peersynth tally my-review/
+
         peersynth tally --by country --explode
 
         peersynth tally --where design=qualitative --where quality=good --format markdown
@@ -119,15 +109,21 @@ def tally(
     from peersynth import analysis
     from peersynth.render import render_tally
 
-    review = load_review(data, no_cache=no_cache)
+    if by is not None and len(by) > 1:
+        times = "twice" if len(by) == 2 else f"{len(by)} times"
+        raise UsageError(f"tally crosstabs one field at a time; --by was given {times}: "
+                         f"{', '.join(by)}",
+                         "keep one --by; `peersynth studies --by FIELD` counts several fields")
+    crosstab = by[0] if by else None
+    review = load_review(pick_folder(folder, data), no_cache=no_cache)
     pairs = [analysis.parse_where(text) for text in where or []]
-    if explode and (by is None or analysis.resolve_field(review, by) != "country"):
+    if explode and (crosstab is None or analysis.resolve_field(review, crosstab) != "country"):
         raise UsageError("--explode needs --by country",
                          "a study has several values only for country")
-    result = analysis.tally(review, rollup=rollup, where=pairs, by=by, explode=explode,
+    result = analysis.tally(review, rollup=rollup, where=pairs, by=crosstab, explode=explode,
                             order=sort)
     _note_unmatched(review, pairs)
-    _emit(render_tally(result, fmt, _is_terminal()))
+    emit(render_tally(result, fmt, _is_terminal()))
 
 
 @app.command()
@@ -139,6 +135,7 @@ def cite(
                        help="Theme id or label; case, spaces, hyphens and small typos do not "
                             "matter. Every theme when left out."),
     ] = None,
+    folder: FolderArgument = None,
     data: DataOption = DEFAULT_DATA,
     style: Annotated[
         Style,
@@ -168,6 +165,8 @@ def cite(
 
         peersynth cite role-clarity
 
+        peersynth cite role-clarity my-review/
+
         peersynth cite "role clarty" --style author-year
 
         peersynth cite --format markdown
@@ -175,10 +174,19 @@ def cite(
     from peersynth import analysis
     from peersynth.render import render_citations
 
-    review = load_review(data, no_cache=no_cache)
-    found = analysis.find_theme(review, theme) if theme is not None else None
+    where = pick_folder(folder, data)
+    review = load_review(where, no_cache=no_cache)
+    try:
+        found = analysis.find_theme(review, theme) if theme is not None else None
+    except analysis.ThemeNotFound as error:
+        if folder is None and theme is not None and (Path(theme) / "studies.yaml").is_file():
+            # `peersynth cite my-review/`: the one argument is taken as the theme.
+            error.hint = (f"'{theme}' is a review folder; THEME comes first: "
+                          f"`peersynth cite THEME {theme}`, or `peersynth cite --data {theme}` "
+                          "for every theme")
+        raise
     result = analysis.citations(review, style, rollup=rollup, theme=found)
-    _emit(render_citations(result, fmt, single=found is not None, is_terminal=_is_terminal()))
+    emit(render_citations(result, fmt, single=found is not None, is_terminal=_is_terminal()))
     unnumbered = list(dict.fromkeys(i for row in result.rows for i in row.citation.unnumbered))
     if unnumbered:
         say(f"peersynth: note: no ref number for {', '.join(unnumbered)}, listed as "
@@ -188,6 +196,7 @@ def cite(
 @app.command()
 @handles_errors
 def matrix(
+    folder: FolderArgument = None,
     data: DataOption = DEFAULT_DATA,
     fmt: FormatOption = TableFormat.table,
     rollup: RollupOption = True,
@@ -206,20 +215,21 @@ def matrix(
 
         peersynth matrix
 
-        peersynth matrix --format latex > table2.tex
+        peersynth matrix my-review/ --format latex > table2.tex
 
         peersynth matrix --no-rollup --format csv > matrix.csv
     """
     from peersynth import analysis
     from peersynth.render import render_matrix
 
-    review = load_review(data, no_cache=no_cache)
-    _emit(render_matrix(analysis.matrix(review, rollup=rollup), fmt, _is_terminal()))
+    review = load_review(pick_folder(folder, data), no_cache=no_cache)
+    emit(render_matrix(analysis.matrix(review, rollup=rollup), fmt, _is_terminal()))
 
 
 @app.command()
 @handles_errors
 def studies(
+    folder: FolderArgument = None,
     data: DataOption = DEFAULT_DATA,
     fmt: FormatOption = TableFormat.table,
     by: Annotated[
@@ -250,6 +260,8 @@ def studies(
 
         peersynth studies
 
+        peersynth studies my-review/ --format markdown
+
         peersynth studies --explode --by lived_experience_coauthor
 
         peersynth studies --format markdown
@@ -257,9 +269,9 @@ def studies(
     from peersynth import analysis
     from peersynth.render import render_characteristics
 
-    review = load_review(data, no_cache=no_cache)
+    review = load_review(pick_folder(folder, data), no_cache=no_cache)
     result = analysis.characteristics(review, by=by or [], explode=explode)
-    _emit(render_characteristics(result, fmt, _is_terminal()))
+    emit(render_characteristics(result, fmt, _is_terminal()))
 
 
 @app.command()
