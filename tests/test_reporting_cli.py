@@ -277,6 +277,9 @@ def test_invalid_review_exits_1_with_its_diagnostics(tmp_path: Path, command: st
     result = run(command, "--data", folder)
     assert result.exit_code == 1
     assert "error[unknown-study]" in result.stderr
+    # The next step names the folder, so it can be pasted as it is.
+    assert f"{folder.as_posix()}: 1 error(s); run `peersynth validate {folder.as_posix()}`" \
+        in result.stderr
     assert result.stdout == ""
 
 

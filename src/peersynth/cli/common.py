@@ -170,6 +170,7 @@ def load_review(data: Path, *, no_cache: bool = False) -> Review:
     for diagnostic in report.diagnostics:
         say(diagnostic.text())
     if report.review is None:
-        say(f"{data.as_posix()}: {report.errors} error(s); run `peersynth validate` for the report")
+        where = data.as_posix()
+        say(f"{where}: {report.errors} error(s); run `peersynth validate {where}` for the report")
         raise typer.Exit(1)
     return report.review
