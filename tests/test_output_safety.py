@@ -19,7 +19,7 @@ import pytest
 
 from peersynth import analysis, render
 from peersynth.diagnostics import Diagnostic, Severity
-from peersynth.escape import visible
+from peersynth.escape import json_safe, visible
 from peersynth.render import CiteFormat, Grid, TableFormat
 from peersynth.render_diagnostics import ReportFormat, as_github, render_report, summary
 from peersynth.report import Report
@@ -91,6 +91,7 @@ def assert_safe(text: str) -> None:
     ("line\u2028para\u2029", "line\\u2028para\\u2029"),
     ("\u202aembed\u202eoverride", "\\u202aembed\\u202eoverride"),
     ("\u2066isolate\u2069", "\\u2066isolate\\u2069"),
+    ("folder\udcff", "folder\\udcff"),  # an undecodable byte of a path, as Python reads it
 ])
 def test_visible_shows_controls_as_escapes(text: str, shown: str) -> None:
     assert visible(text) == shown
@@ -104,6 +105,14 @@ def test_visible_shows_controls_as_escapes(text: str, shown: str) -> None:
 ])
 def test_visible_leaves_printable_text_alone(text: str) -> None:
     assert visible(text) == text
+
+
+def test_json_safe_escapes_what_json_leaves_raw_and_reads_back() -> None:
+    value = "a\x7fb\x9bc\u2028d\u202ee\udcff"
+    text = json_safe(json.dumps(value, ensure_ascii=False))
+    assert text == '"a\\u007fb\\u009bc\\u2028d\\u202ee\\udcff"'
+    assert json.loads(text) == value
+    text.encode("utf-8")  # a lone surrogate could not have been written
 
 
 def test_visible_is_idempotent() -> None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 
 # C0 controls, DEL and C1 controls; Unicode's line and paragraph separators; the bidi
-# embeddings, overrides and isolates (the "Trojan Source" characters). Right-to-left
-# letters themselves are printable text and stay as written.
-UNSAFE = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_UNSAFE = re.compile(f"[{UNSAFE}]")
-# Inside JSON, json.dumps has already escaped C0; these are what it leaves raw.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# embeddings, overrides and isolates (the "Trojan Source" characters); lone surrogates,
+# which stand for undecodable bytes in a path and cannot be written as UTF-8.
+# Right-to-left letters themselves are printable text and stay as written.
+_BEYOND_C0 = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
+# Inside JSON, json.dumps has already escaped C0; the rest it leaves raw.
+_UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_C0}]")
 
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
