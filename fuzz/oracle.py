@@ -87,17 +87,18 @@ def check_review(folder: Path, files: dict[str, bytes], limits: Limits | None = 
         elif not 1 <= d.column <= line_length[d.line - 1] + 1:
             findings.append(Finding("position", f"{d.code}: column {d.column} of a line of "
                                     f"{line_length[d.line - 1]} in {where}"))
-    findings.extend(_check_rendering(report.diagnostics, rendered))
+    # Each file whose diagnostics were not all shown closes with one "and N more" line.
+    findings.extend(_check_rendering(report.diagnostics, rendered, len(report.omitted)))
     return findings
 
 
 def _check_rendering(diagnostics: tuple[object, ...],
-                     rendered: dict[ReportFormat, str]) -> list[Finding]:
+                     rendered: dict[ReportFormat, str], closing: int = 0) -> list[Finding]:
     findings = []
     count = len(diagnostics)
     for fmt in (ReportFormat.text, ReportFormat.github):
         lines = rendered[fmt].split("\n")
-        if len(lines) != count + 1 or lines[-1] != "":
+        if len(lines) != count + closing + 1 or lines[-1] != "":
             findings.append(Finding("render", f"{fmt.value}: {count} diagnostics on "
                                     f"{len(lines) - 1} lines"))
     try:

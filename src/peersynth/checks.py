@@ -8,28 +8,59 @@ and never raises on bad data.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
+import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peersynth.diagnostics import Diagnostic, make
 from peersynth.loading import Document, YamlPath
-from peersynth.review import StudiesFile, Study, Theme, ThemesFile
-from peersynth.suggest import closest
+from peersynth.models import SLUG_PATTERN
+from peersynth.review import DEFAULT_VOCABULARIES, StudiesFile, Study, Theme, ThemesFile
+from peersynth.suggest import Suggester, closest
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
+    """What could be read of both files, for the checks to judge.
+
+    Broken parts are left out, finely: a study with a broken field is held without
+    that field, a theme whose label or one coding is broken is held without it. What
+    could not be read at all is named so that no check draws a conclusion from its
+    absence (`unreadable`, `studies_read`, `broken_vocabularies`).
+    """
+
     studies: StudiesFile
     studies_doc: Document
-    # Index in the file of each study the model holds (broken ones are left out).
+    # Index in the file of each study the record holds (unreadable ones are left out).
     study_index: list[int]
     all_study_ids: frozenset[str]
     themes: ThemesFile | None
     themes_doc: Document | None
-    theme_index: list[int]
-    # False when either file had problems: then what looks uncoded or empty may only be
-    # broken, and coverage warnings would mislead.
-    complete: bool = True
+    # Every theme held, in tree order, with its path in themes.yaml.
+    theme_nodes: list[tuple[Theme, YamlPath]] = field(default_factory=list)
+    # False when studies.yaml could not be read: codings cannot be judged against it.
+    studies_read: bool = True
+    # Declared vocabularies with a broken entry: values under their name are not judged.
+    broken_vocabularies: frozenset[str] = frozenset()
+    # Of a theme some of whose codings could not be read: the file index of each coding
+    # the record holds (by default the record holds them all, in file order).
+    coding_index: dict[YamlPath, list[int]] = field(default_factory=dict)
+    # Texts in the unreadable parts of each theme's subtree, by the theme's path: a study
+    # they name may be coded there, so its counts are not judged.
+    unreadable: dict[YamlPath, frozenset[str]] = field(default_factory=dict)
+    # Studies in the file without a readable id: a coding naming no known study may
+    # be meant for one of them.
+    unread_studies: int = 0
+    # Themes whose id could not be read: held for their codings, named by their line.
+    no_id: frozenset[YamlPath] = frozenset()
+    # Whether a diagnostic at (file, line, column) can still be shown; work done only
+    # for a shown diagnostic (a did-you-mean search) waits until it is known to be.
+    shows: Callable[[str, int, int], bool] = lambda file, line, column: True
+    _later: dict[tuple[str, str, int, int], Callable[[], str | None]] = field(
+        default_factory=dict)
 
     def studies_with_paths(self) -> Iterator[tuple[Study, YamlPath]]:
         for study, index in zip(self.studies.studies, self.study_index, strict=True):
@@ -45,12 +76,34 @@ class Context:
     def themes_with_paths(self) -> Iterator[tuple[Theme, YamlPath]]:
         if self.themes is None:
             raise RuntimeError("a themes check ran without themes.yaml")
-        return theme_paths(self.themes, self.theme_index)
+        return iter(self.theme_nodes)
+
+    def maybe_coded(self, path: YamlPath = ()) -> frozenset[str]:
+        """Known study ids that unreadable codings under the theme at `path` (all themes:
+        `()`) may name."""
+        return self.all_study_ids & self.unreadable_under(path)
+
+    def unreadable_under(self, path: YamlPath = ()) -> frozenset[str]:
+        """Texts in the unreadable parts under the theme at `path` (all themes: `()`)."""
+        return frozenset[str]().union(*(texts for where, texts in self.unreadable.items()
+                                        if where[:len(path)] == path))
 
     def at(self, doc: Document, code: str, path: YamlPath, message: str,
            hint: str | None = None, *, key: bool = False) -> Diagnostic:
         line, column = doc.position(path, key=key)
         return make(code, doc.file, line, column, message, hint)
+
+    def later(self, diagnostic: Diagnostic, hint: Callable[[], str | None]) -> Diagnostic:
+        """`diagnostic`, whose hint `hint()` works out once it is known to be shown."""
+        self._later[(diagnostic.code, diagnostic.file, diagnostic.line,
+                     diagnostic.column)] = hint
+        return diagnostic
+
+    def finish(self, diagnostic: Diagnostic) -> Diagnostic:
+        """A shown diagnostic with its deferred hint filled in."""
+        hint = self._later.get((diagnostic.code, diagnostic.file, diagnostic.line,
+                                diagnostic.column))
+        return diagnostic if hint is None else dataclasses.replace(diagnostic, hint=hint())
 
 
 Check = Callable[[Context], Iterable[Diagnostic]]
@@ -58,17 +111,11 @@ CHECKS: dict[str, Check] = {}
 NEEDS_THEMES: set[str] = set()
 
 
-NEEDS_COMPLETE: set[str] = set()
-
-
-def check(name: str, *, needs_themes: bool = False,
-          needs_complete: bool = False) -> Callable[[Check], Check]:
+def check(name: str, *, needs_themes: bool = False) -> Callable[[Check], Check]:
     def register(function: Check) -> Check:
         CHECKS[name] = function
         if needs_themes:
             NEEDS_THEMES.add(name)
-        if needs_complete:
-            NEEDS_COMPLETE.add(name)
         return function
     return register
 
@@ -76,21 +123,6 @@ def check(name: str, *, needs_themes: bool = False,
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     near = closest(word, choices, limit=1)
     return f"did you mean '{near[0]}'?" if near else None
-
-
-def theme_paths(themes: ThemesFile, index: list[int] | None = None,
-                ) -> Iterator[tuple[Theme, YamlPath]]:
-    """Every theme in tree order with its path in themes.yaml (`index`: the file's
-    index of each top-level theme, when some were left out)."""
-    where = index if index is not None else range(len(themes.themes))
-    top: list[tuple[Theme, YamlPath]] = [
-        (theme, ("themes", at)) for at, theme in zip(where, themes.themes, strict=True)]
-    stack = top[::-1]
-    while stack:
-        theme, path = stack.pop()
-        yield theme, path
-        stack.extend((sub, (*path, "subthemes", index))
-                     for index, sub in reversed(list(enumerate(theme.subthemes))))
 
 
 def _ids_used_again(ctx: Context, doc: Document, code: str, what: str, hint: str,
@@ -139,17 +171,58 @@ def _vocabulary_values(ctx: Context) -> Iterator[tuple[str, str, YamlPath]]:
             yield name, str(value), (*base, "attributes", name)
 
 
+# A message names this many values of a vocabulary, then how many more there are.
+VOCABULARY_SHOWN = 8
+_PLAIN_ITEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]*")
+
+
+def _yaml_item(value: str) -> str:
+    """`value` as an entry of a YAML flow list: plain when that reads back as the text."""
+    plain = _PLAIN_ITEM.fullmatch(value) and not value.endswith(" ") \
+        and value.lower() not in ("yes", "no", "true", "false", "on", "off", "null") \
+        and not value[0].isdigit()
+    return value if plain else json.dumps(value, ensure_ascii=False)
+
+
+def _listed(values: list[str]) -> str:
+    shown = ", ".join(values[:VOCABULARY_SHOWN])
+    more = len(values) - VOCABULARY_SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _allow(ctx: Context, name: str, value: str) -> str:
+    """How to let `value` in, without rejecting what the vocabulary lets in now."""
+    if name in ctx.studies.vocabularies:
+        line = ctx.studies_doc.position(("vocabularies", name), key=True)[0]
+        return f"add it to the {name} vocabulary at line {line}"
+    # Declaring a vocabulary replaces its default list, so the defaults are written too.
+    entries = ", ".join(_yaml_item(v) for v in [*DEFAULT_VOCABULARIES[name], value])
+    return (f"declare the whole list, since a declared vocabulary replaces the default one: "
+            f"'vocabularies: {{{name}: [{entries}]}}'")
+
+
 @check("not-in-vocabulary")
 def _vocabularies(ctx: Context) -> Iterator[Diagnostic]:
+    if "" in ctx.broken_vocabularies:
+        return  # 'vocabularies:' could not be read: which are declared is unknown
     vocabularies = ctx.studies.all_vocabularies
-    allowed = {name: frozenset(values) for name, values in vocabularies.items()}
+    allowed = {name: frozenset(values) for name, values in vocabularies.items()
+               if name not in ctx.broken_vocabularies}
+    suggesters: dict[str, Suggester] = {}
     for name, value, path in _vocabulary_values(ctx):
         if name in allowed and value not in allowed[name]:
-            suggestion = did_you_mean(value, vocabularies[name])
-            listed = ", ".join(vocabularies[name])
-            yield ctx.at(ctx.studies_doc, "not-in-vocabulary", path,
-                         f"'{value}' is not in the {name} vocabulary ({listed})",
-                         suggestion or f"declare it under vocabularies: {name}")
+            diagnostic = ctx.at(ctx.studies_doc, "not-in-vocabulary", path,
+                                f"'{value}' is not in the {name} vocabulary "
+                                f"({_listed(vocabularies[name])})")
+
+            def hint(name: str = name, value: str = value) -> str:
+                if name not in suggesters:
+                    suggesters[name] = Suggester(vocabularies[name])
+                near = suggesters[name](value)
+                allow = _allow(ctx, name, value)
+                return f"did you mean '{near[0]}'? or, to allow '{value}', {allow}" if near \
+                    else f"correct the value, or to allow it, {allow}"
+            yield ctx.later(diagnostic, hint)
 
 
 @check("flow-mismatch")
@@ -157,40 +230,110 @@ def _flow(ctx: Context) -> Iterator[Diagnostic]:
     review = ctx.studies.review
     if review is None or review.flow is None or review.flow.included is None:
         return
-    count = len(ctx.studies_doc.data["studies"])
+    raw = ctx.studies_doc.data
+    if not (isinstance(raw, dict) and isinstance(raw.get("studies"), list)):
+        return
+    count = len(raw["studies"])
     if review.flow.included != count:
         yield ctx.at(ctx.studies_doc, "flow-mismatch", ("review", "flow", "included"),
                      f"flow.included is {review.flow.included} but {count} studies are listed",
                      "list every included study, or correct the flow count")
 
 
+# Each rule: the count on the left, how it must compare, and the two counts whose
+# difference bounds it. Equal where every item of one box goes on to the next;
+# "at most" where PRISMA 2020 lets some fall away without a box of their own.
+_FLOW_RULES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("records_screened", "=", "records_identified", "duplicates_removed", ""),
+    ("reports_sought", "<=", "records_screened", "records_excluded",
+     "; fewer may be sought, never more"),
+    ("full_text_assessed", "=", "reports_sought", "reports_not_retrieved", ""),
+    ("included", "<=", "full_text_assessed", "reports_excluded",
+     "; a study can have several reports, so fewer studies may be included, never more"),
+)
+
+
+@check("flow-arithmetic")
+def _flow_arithmetic(ctx: Context) -> Iterator[Diagnostic]:
+    review = ctx.studies.review
+    if review is None or review.flow is None:
+        return
+    flow = review.flow
+    doc = ctx.studies_doc
+
+    def line(name: str) -> int:
+        return doc.position(("review", "flow", name))[0]
+
+    for name, relation, whole, less, note in _FLOW_RULES:
+        value, total, minus = getattr(flow, name), getattr(flow, whole), getattr(flow, less)
+        if value is None or total is None or minus is None:
+            continue
+        bound = total - minus
+        if value == bound or (relation == "<=" and value < bound):
+            continue
+        must = "is" if relation == "=" else "is at most"
+        yield ctx.at(doc, "flow-arithmetic", ("review", "flow", name),
+                     f"{name} (line {line(name)}) is {value} but {whole} {total} "
+                     f"(line {line(whole)}) minus {less} {minus} (line {line(less)}) is "
+                     f"{bound}{note}",
+                     f"{name} {must} {whole} minus {less}: correct whichever number "
+                     "differs from the flow diagram")
+
+
 @check("duplicate-theme-id", needs_themes=True)
 def _duplicate_theme_ids(ctx: Context) -> Iterator[Diagnostic]:
     return _ids_used_again(ctx, ctx.themes_doc_, "duplicate-theme-id", "theme",
-                           "theme ids are unique across the whole tree", ctx.themes_with_paths())
+                           "theme ids are unique across the whole tree",
+                           ((theme, path) for theme, path in ctx.themes_with_paths()
+                            if path not in ctx.no_id))
+
+
+def _theme_name(ctx: Context, theme: Theme, path: YamlPath) -> str:
+    if path in ctx.no_id:
+        return f"the theme at line {ctx.themes_doc_.position(path)[0]}"
+    return f"'{theme.id}'"
+
+
+_SLUG = re.compile(SLUG_PATTERN)
 
 
 @check("unknown-study", needs_themes=True)
 def _codings(ctx: Context) -> Iterator[Diagnostic]:
     """Unknown study ids and studies listed twice under one theme."""
     known = ctx.all_study_ids
-    choices: list[str] = []  # built once, on the first unknown id
+    judge = ctx.studies_read
+    suggest: Suggester | None = None  # built on the first unknown id shown
+
+    def hint(study: str) -> str:
+        nonlocal suggest
+        if suggest is None:
+            # Only ids a coding may name: a suggestion must fix the problem.
+            suggest = Suggester(sorted(id_ for id_ in known if _SLUG.match(id_)))
+        near = suggest(study, limit=3)
+        if near:
+            return "did you mean " + " or ".join(f"'{n}'" for n in near) + "?"
+        # A study whose own id is broken cannot be named, but may be the one meant.
+        broken = closest(study, sorted(id_ for id_ in known if not _SLUG.match(id_)))
+        if broken:
+            return (f"the study with id '{broken[0]}' may be the one meant: its id is not a "
+                    "lowercase slug; correct it in studies.yaml")
+        return "add the study to studies.yaml"
+
     for theme, path in ctx.themes_with_paths():
         seen: dict[str, int] = {}
-        for index, study in enumerate(theme.coded_ids()):
+        places = ctx.coding_index.get(path)
+        for number, study in enumerate(theme.coded_ids()):
+            index = places[number] if places is not None else number
             where = (*path, "studies", index, "study")
-            if study not in known:
-                choices = choices or sorted(known)
-                near = closest(study, choices, limit=3)
-                hint = ("did you mean " + " or ".join(f"'{n}'" for n in near) + "?") if near \
-                    else "add the study to studies.yaml"
-                yield ctx.at(ctx.themes_doc_, "unknown-study", where,
-                             f"'{study}' is not a study id", hint)
+            if judge and study not in known:
+                yield ctx.later(ctx.at(ctx.themes_doc_, "unknown-study", where,
+                                       f"'{study}' is not a study id"),
+                                functools.partial(hint, study))
             if study in seen:
                 line = ctx.themes_doc_.position((*path, "studies", seen[study]))[0]
                 yield ctx.at(ctx.themes_doc_, "duplicate-coding", where,
-                             f"'{study}' is already coded to '{theme.id}' at line {line}",
-                             "keep one entry")
+                             f"'{study}' is already coded to {_theme_name(ctx, theme, path)} "
+                             f"at line {line}", "keep one entry")
             else:
                 seen[study] = index
 
@@ -199,45 +342,58 @@ CHECKS["duplicate-coding"] = CHECKS["unknown-study"]  # one pass yields both cod
 NEEDS_THEMES.add("duplicate-coding")
 
 
-@check("reported-count-mismatch", needs_themes=True, needs_complete=True)
+@check("reported-count-mismatch", needs_themes=True)
 def _reported(ctx: Context) -> Iterator[Diagnostic]:
-    known = {study.id for study in ctx.studies.studies}
+    if not ctx.studies_read:
+        return
+    known = ctx.all_study_ids
     for theme, path in ctx.themes_with_paths():
-        if theme.reported is None:
+        if theme.reported is None or ctx.maybe_coded(path):
             continue
         coded = len(theme.rolled_up_ids & known)
-        if coded != theme.reported:
-            yield ctx.at(ctx.themes_doc_, "reported-count-mismatch", (*path, "reported"),
-                         f"'{theme.id}' reports {theme.reported} studies but {coded} are coded",
-                         "code the missing studies, or correct the reported count")
+        # Codings naming no known study may be meant for a study whose id is broken.
+        unsure = min(ctx.unread_studies, len(theme.rolled_up_ids - known))
+        if coded <= theme.reported <= coded + unsure:
+            continue
+        hint = "code the missing studies, or correct the reported count" \
+            if coded < theme.reported else \
+            "remove the codings the manuscript does not count here, or correct the reported count"
+        yield ctx.at(ctx.themes_doc_, "reported-count-mismatch", (*path, "reported"),
+                     f"{_theme_name(ctx, theme, path)} reports {theme.reported} studies but "
+                     f"{coded} are coded", hint)
 
 
-@check("uncoded-study", needs_themes=True, needs_complete=True)
+@check("uncoded-study", needs_themes=True)
 def _uncoded(ctx: Context) -> Iterator[Diagnostic]:
     if ctx.themes is None:
         return
     coded = frozenset[str]().union(*(theme.rolled_up_ids for theme in ctx.themes.themes))
+    # A study an unreadable coding names may well be coded: not judged.
+    maybe = ctx.maybe_coded()
     for study, path in ctx.studies_with_paths():
-        if study.id not in coded:
+        if study.id not in coded and study.id not in maybe:
             yield ctx.at(ctx.studies_doc, "uncoded-study", (*path, "id"),
                          f"study '{study.id}' is coded to no theme",
                          "code it to the themes it supports")
 
 
-@check("empty-theme", needs_themes=True, needs_complete=True)
+@check("empty-theme", needs_themes=True)
 def _empty(ctx: Context) -> Iterator[Diagnostic]:
     for theme, path in ctx.themes_with_paths():
-        if not theme.rolled_up_ids:
+        if not theme.rolled_up_ids and not ctx.unreadable_under(path):
             yield ctx.at(ctx.themes_doc_, "empty-theme", (*path, "id"),
-                         f"theme '{theme.id}' has no studies", "code the studies that support it")
+                         f"{_theme_name(ctx, theme, path).replace('the theme', 'theme')} has "
+                         "no studies" if path in ctx.no_id
+                         else f"theme '{theme.id}' has no studies",
+                         "code the studies that support it")
 
 
-def run_checks(ctx: Context) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
+def run_checks(ctx: Context) -> Iterator[Diagnostic]:
+    """Every check's diagnostics, one at a time: the caller keeps only what it shows."""
     for function in dict.fromkeys(
             fn for name, fn in CHECKS.items()
-            if (ctx.themes is not None or name not in NEEDS_THEMES)
-            and (ctx.complete or name not in NEEDS_COMPLETE)):
-        found.extend(function(ctx))
-    return found
+            if ctx.themes is not None or name not in NEEDS_THEMES):
+        yield from function(ctx)
+
+
 from peersynth import checks_values  # noqa: E402, F401 - registers the near-duplicate check

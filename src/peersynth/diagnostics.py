@@ -68,7 +68,8 @@ _CODES = [
     Code("yaml-tag", E, "YAML tag, merge key or complex key that peersynth does not read",
          "Remove the tag (`!!python/...`, `!!binary`, `<<`, `? [...]`) and write plain values."),
     Code("too-deep", E, "Nesting deeper than the depth limit",
-         "Flatten the structure, or raise the limit with PEERSYNTH_MAX_DEPTH."),
+         "Flatten the structure, or raise the limit with PEERSYNTH_MAX_DEPTH. A theme tree "
+         "holds at most 100 levels of subthemes, whatever the limit."),
     Code("alias-limit", E, "Aliases expand beyond the expansion limit",
          "Write the values out instead of repeating large anchors, "
          "or raise PEERSYNTH_MAX_ALIAS_NODES."),
@@ -80,11 +81,14 @@ _CODES = [
     Code("missing-field", E, "Required field absent", "Add the field."),
     Code("unquoted-string", E, "Text that YAML reads as a boolean, number, date or null",
          "Put the value in quotes, e.g. `\"NO\"`, so it stays text."),
-    Code("wrong-type", E, "Value of the wrong type", "Write a value of the type named."),
+    Code("wrong-type", E, "Value of the wrong type",
+         "Write a value of the type named; quotes make a number text, so `year: \"2021\"` "
+         "is text and `year: 2021` a number."),
     Code("invalid-id", E, "Id that is not a lowercase slug",
          "Use lowercase letters, digits and single hyphens or underscores, e.g. `ref44`."),
-    Code("invalid-value", E, "Value out of range or badly formed",
-         "Write a value in the range named."),
+    Code("invalid-value", E, "Value out of range, or empty where text is needed",
+         "Write a value in the range named: a four-digit `year`, a `ref` of 1 or more, flow "
+         "counts of 0 or more, and no empty text or empty list."),
     # Cross-references and counts
     Code("duplicate-study-id", E, "Two studies with one id", "Give each study its own id."),
     Code("duplicate-theme-id", E, "Two themes with one id",
@@ -96,16 +100,32 @@ _CODES = [
     Code("duplicate-coding", E, "A study listed twice under one theme",
          "Keep one entry; put several places of evidence in one `evidence` text."),
     Code("not-in-vocabulary", E, "Value outside its declared vocabulary",
-         "Use a value of the vocabulary, or add the value under `vocabularies:`."),
+         "Use a value of the vocabulary, or add the value to it. Declaring a vocabulary "
+         "replaces its default list (design: qualitative, quantitative, mixed-methods; "
+         "quality: good, fair, poor), so the hint shows the whole list to declare. A message "
+         "names the first 8 values of a vocabulary and how many more there are."),
     Code("flow-mismatch", E, "flow.included differs from the number of studies",
          "Make `review.flow.included` equal the number of studies listed."),
+    Code("flow-arithmetic", E, "Flow counts that do not add up",
+         "Checked when the numbers involved are all given: `records_screened` = "
+         "`records_identified` - `duplicates_removed`; `reports_sought` <= "
+         "`records_screened` - `records_excluded` (equal when every record kept at screening "
+         "was sought); `full_text_assessed` = `reports_sought` - `reports_not_retrieved`; "
+         "`included` <= `full_text_assessed` - `reports_excluded` (a study can have several "
+         "reports, so fewer studies than reports may be included). Correct whichever number "
+         "differs from the PRISMA flow diagram."),
     Code("reported-count-mismatch", W,
          "A theme's `reported` count differs from its coded count",
-         "Code the missing studies, or correct `reported` to what the manuscript states."),
+         "When fewer studies are coded than reported, code the missing ones; when more, "
+         "remove the codings the manuscript does not count there; or correct `reported` to "
+         "what the manuscript states. Not judged while a coding under the theme that cannot "
+         "be read names a study."),
     Code("uncoded-study", W, "Study coded to no theme",
-         "Code the study to the themes it supports, or remove it if it is not included."),
+         "Code the study to the themes it supports, or remove it if it is not included. Not "
+         "judged for a study that a coding which cannot be read names."),
     Code("empty-theme", W, "Theme with no studies, directly or through subthemes",
-         "Code the studies that support the theme, or remove the theme."),
+         "Code the studies that support the theme, or remove the theme. Not judged while a "
+         "coding under the theme cannot be read."),
     Code("near-duplicate", W,
          "One value or attribute name written two ways (case, spacing, '-' or '_', "
          "a country's other name)",

@@ -7,7 +7,7 @@ from enum import Enum
 
 from peersynth.diagnostics import Severity
 from peersynth.escape import json_safe, visible
-from peersynth.report import Report
+from peersynth.report import Omitted, Report
 
 JSON_VERSION = 1
 
@@ -31,8 +31,23 @@ def summary(report: Report, strict: bool) -> str:
     return f"{folder}: {verdict}: {errors}, {warnings}{note}"
 
 
+def more_line(omitted: Omitted) -> str:
+    """The closing line of a file whose diagnostics were not all shown."""
+    errors = f"{omitted.errors} error{'s' * (omitted.errors != 1)}"
+    warnings = f"{omitted.warnings} warning{'s' * (omitted.warnings != 1)}"
+    return (f"... and {omitted.total} more problem{'s' * (omitted.total != 1)} in "
+            f"{visible(omitted.file)} ({errors}, {warnings}) not shown")
+
+
 def as_text(report: Report) -> str:
-    return "".join(d.text() + "\n" for d in report.diagnostics)
+    lines = [d.text() + "\n" for d in report.diagnostics]
+    # Each file's closing line goes after its last shown diagnostic (files are sorted).
+    last = {d.file: n + 1 for n, d in enumerate(report.diagnostics)}
+    places = sorted(((last.get(o.file, len(lines)), o) for o in report.omitted),
+                    key=lambda place: place[0], reverse=True)
+    for at, omitted in places:  # from the end, so that each place is still right
+        lines.insert(at, more_line(omitted) + "\n")
+    return "".join(lines)
 
 
 def as_json(report: Report, strict: bool) -> str:
@@ -49,6 +64,10 @@ def as_json(report: Report, strict: bool) -> str:
              "column": d.column, "message": d.message, "hint": d.hint}
             for d in report.diagnostics
         ],
+        # Per file, the problems found beyond those listed; errors and warnings above
+        # count them too.
+        "omitted": [{"file": o.file, "errors": o.errors, "warnings": o.warnings}
+                    for o in report.omitted],
     }
     return json_safe(json.dumps(body, indent=2, ensure_ascii=False)) + "\n"
 
@@ -71,6 +90,8 @@ def as_github(report: Report) -> str:
         lines.append(
             f"::{level} file={_escape_property(d.file)},line={d.line},col={d.column},"
             f"title={_escape_property(d.code)}::{_escape_data(message)}\n")
+    lines.extend(f"::notice file={_escape_property(o.file)}::{_escape_data(more_line(o))}\n"
+                 for o in report.omitted)
     return "".join(lines)
 
 

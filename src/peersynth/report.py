@@ -9,20 +9,38 @@ from peersynth.diagnostics import Diagnostic, Severity
 from peersynth.review import Review
 
 
+@dataclass(frozen=True, slots=True)
+class Omitted:
+    """Problems found in one file beyond those shown: counted, never built or printed."""
+
+    file: str
+    errors: int
+    warnings: int
+
+    @property
+    def total(self) -> int:
+        return self.errors + self.warnings
+
+
 @dataclass(frozen=True)
 class Report:
     folder: Path
     files: tuple[str, ...]
-    diagnostics: tuple[Diagnostic, ...]
+    diagnostics: tuple[Diagnostic, ...]  # those shown, sorted by file and position
     review: Review | None  # None when any error was found
+    omitted: tuple[Omitted, ...] = ()  # per file, what the cap on shown problems left out
 
     @property
     def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+        """Every error found, shown or not."""
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics) + sum(
+            o.errors for o in self.omitted)
 
     @property
     def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+        """Every warning found, shown or not."""
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics) + sum(
+            o.warnings for o in self.omitted)
 
     def passed(self, strict: bool = False) -> bool:
         return self.errors == 0 and not (strict and self.warnings)

@@ -2,16 +2,32 @@
 
 Never prints and never exits: the result is a `Report` whose diagnostics are
 sorted by file and position, and which holds the review when it has no errors.
+
+A problem never hides another. When a file does not pass the schema as a whole,
+each study and each theme (without its subthemes, which are read on their own)
+is validated by itself; a broken field is left out of its item, not the item out
+of the review, so every check still runs on everything that can be judged. Only
+a judgement that the broken part makes unreliable is withheld: a study is not
+called uncoded, nor a theme empty or its `reported` count wrong, when a coding
+that could not be read names that study or lies under that theme.
+
+Cost stays bounded whatever the input: at most `MAX_PROBLEMS` diagnostics are
+built per file (the rest are counted, and the report says how many), items are
+validated in chunks so that pydantic never holds the errors of a whole file, and
+a hint that needs a search (did you mean) is worked out only for what is shown.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from peersynth.checks import Context, run_checks
 from peersynth.diagnostics import Diagnostic, Severity, make
@@ -20,6 +36,7 @@ from peersynth.loading import REJECTED, Document, Implicit, Limits, YamlPath, pa
 from peersynth.models import (
     LONG_FORM,
     SHORT_FORM,
+    SLUG_PATTERN,
     Coding,
     Flow,
     ReviewInfo,
@@ -28,11 +45,27 @@ from peersynth.models import (
     Theme,
     ThemesFile,
 )
+from peersynth.report import Omitted
 from peersynth.report import Report as Report
-from peersynth.review import Review, studies_file_from, themes_file_from
+from peersynth.review import StudiesFile as StudiesRecord
+from peersynth.review import Theme as ThemeRecord
+from peersynth.review import studies_file_from, theme_from
 from peersynth.suggest import closest
 
 _display = display_name
+
+MAX_PROBLEMS: Final = 100
+"""Diagnostics shown per file by default; the rest are counted and summed up in one line.
+0 shows them all."""
+
+MAX_THEME_LEVELS: Final = 100
+"""Levels of subthemes a theme tree may hold."""
+
+# Items validated at once: a chunk that fails is validated again item by item, so
+# pydantic never holds more than this many items' errors.
+_CHUNK: Final = 1000
+# How often one item is validated again with its broken fields left out.
+_SALVAGE_ROUNDS: Final = 4
 
 
 # What each mapping in the files may hold, for "did you mean" on unknown fields.
@@ -58,6 +91,9 @@ _TYPE_NAMES = {
     "model_type": "a mapping", "model_attributes_type": "a mapping",
 }
 _READ_AS = {bool: "a boolean", int: "a number", float: "a number", type(None): "empty (null)"}
+_FLOW_FIELDS: Final = frozenset(Flow.model_fields)
+# An example of a good value, for hints on fields that take a whole number.
+_EXAMPLES: Final = {"year": "2021", "ref": "12"}
 
 
 def _describe(value: Any) -> str:
@@ -77,122 +113,540 @@ def _error_path(error: Any) -> YamlPath:
     return tuple(part for part in error["loc"] if part not in (SHORT_FORM, LONG_FORM, "str", "int"))
 
 
-def _shape_diagnostic(doc: Document, root: type[BaseModel], error: Any,
-                      path: YamlPath) -> Diagnostic | None:
-    value = error.get("input")
-    if value is REJECTED:
-        return None
-    kind: str = error["type"]
-    file = doc.file
+def _bound_message(name: str, error: Any, value: Any) -> tuple[str, str | None]:
+    """A number out of its range, in the reviewer's terms."""
+    if name == "year":
+        return (f"'year' must be a four-digit year such as 2021; {value} is not",
+                "write the year of publication in four digits")
+    if name == "ref":
+        return (f"'ref' must be 1 or more, the study's number in the manuscript's reference "
+                f"list; {value} is not", "write the number the reference list gives the study")
+    if name in _FLOW_FIELDS:
+        return (f"'{name}' must be a count of 0 or more; {value} is not",
+                "write the number from the PRISMA flow diagram")
+    context = error.get("ctx") or {}
+    if "ge" in context:
+        return f"'{name}' must be {context['ge']} or more; {value} is not", None
+    return f"'{name}' must be {context.get('le')} or less; {value} is not", None
 
-    def at(code: str, message: str, hint: str | None = None, *, key: bool = False) -> Diagnostic:
-        line, column = doc.position(path, key=key)
-        return make(code, file, line, column, message, hint)
 
-    name = str(path[-1]) if path else ""
-    if kind == "extra_forbidden":
-        model = _model_at(root, path[:-1])
-        fields = list(model.model_fields) if model is not None else []
-        hint = None
-        near = closest(name, fields) if fields else []
-        if near:
-            hint = f"did you mean '{near[0]}'?"
-        elif model is Study:
-            hint = "reviewer-defined fields go under 'attributes:'"
-        return at("unknown-field", f"unknown field '{name}'", hint or
-                  ("allowed: " + ", ".join(fields) if fields else None), key=True)
-    if kind == "missing":
-        where = path[:-1]
-        line, column = doc.position(where)
-        return make("missing-field", file, line, column, f"'{name}' is required",
-                    f"add '{name}:'")
-    if not path and kind in _TYPE_NAMES:
-        top = "studies" if root is StudiesFile else "themes"
-        return at("wrong-shape", f"the file holds {_describe(value)}, not a mapping",
-                  f"start the file with '{top}:'")
-    if kind in _TYPE_NAMES:
+def _empty_message(path: YamlPath, kind: str) -> tuple[str, str]:
+    """An empty text or an empty list, where something must be written."""
+    name = path[-1] if path else ""
+    if isinstance(name, int):  # an entry of a list
+        owner = path[-2] if len(path) > 1 else ""
+        if len(path) > 2 and path[0] == "vocabularies":
+            return f"an entry of the '{owner}' vocabulary is empty", "remove the empty entry"
+        return f"an entry of '{owner}' is empty", "remove the empty entry"
+    if kind == "too_short":
+        if name == "countries":
+            return ("'countries' lists no country",
+                    "name the study's countries, or remove 'countries:' if it reports none")
+        return f"'{name}' is an empty list", f"add at least one entry, or remove '{name}:'"
+    if name == "label":
+        return "'label' is empty", "write the theme's label as the manuscript gives it"
+    return f"'{name}' is empty", f"write the {name}, or remove '{name}:'"
+
+
+@dataclass
+class _Shown:
+    """The diagnostics to show: per file at most `cap` (0: all), the first in position
+    order; every one found is counted, shown or not."""
+
+    cap: int
+    shown: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    # Per file, once `cap` are kept: the sort key of the last one; nothing after it shows.
+    threshold: dict[str, tuple[str, int, int, str, str]] = field(default_factory=dict)
+    counts: dict[str, list[int]] = field(default_factory=dict)
+
+    def count(self, file: str, severity: Severity, number: int = 1) -> None:
+        counts = self.counts.setdefault(file, [0, 0])
+        counts[severity is Severity.WARNING] += number
+
+    def shows(self, file: str, line: int, column: int) -> bool:
+        """Whether a diagnostic at this place could still be shown."""
+        limit = self.threshold.get(file)
+        return limit is None or (line, column) <= limit[1:3]
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.count(diagnostic.file, diagnostic.severity)
+        limit = self.threshold.get(diagnostic.file)
+        if limit is not None and diagnostic.sort_key() >= limit:
+            return
+        kept = self.shown.setdefault(diagnostic.file, [])
+        kept.append(diagnostic)
+        if self.cap and len(kept) >= 2 * self.cap:
+            self._trim(diagnostic.file)
+
+    def _trim(self, file: str) -> None:
+        kept = self.shown[file]
+        kept.sort(key=Diagnostic.sort_key)
+        if self.cap and len(kept) >= self.cap:
+            del kept[self.cap:]
+            self.threshold[file] = kept[-1].sort_key()
+
+    def result(self, files: Iterable[str]) -> tuple[list[Diagnostic], list[Omitted]]:
+        shown: list[Diagnostic] = []
+        omitted: list[Omitted] = []
+        for file in dict.fromkeys([*files, *self.counts]):
+            self.shown.setdefault(file, [])
+            self._trim(file)
+            kept = self.shown[file]
+            errors, warnings = self.counts.get(file, [0, 0])
+            errors -= sum(d.severity is Severity.ERROR for d in kept)
+            warnings -= sum(d.severity is Severity.WARNING for d in kept)
+            shown.extend(kept)
+            if errors or warnings:
+                omitted.append(Omitted(file, errors, warnings))
+        shown.sort(key=Diagnostic.sort_key)
+        return shown, omitted
+
+
+_LINE_BREAK: Final = re.compile(r"\r\n?|\n")
+_SLUG: Final = re.compile(SLUG_PATTERN)
+
+
+class _Shape:
+    """Validates one file's values against its schema, as finely as it must."""
+
+    def __init__(self, doc: Document, root: type[BaseModel], shown: _Shown) -> None:
+        self.doc = doc
+        self.root = root
+        self.shown = shown
+        self._line_starts: list[int] | None = None
+        # Diagnostics built so far, and whether errors are only to be counted.
+        self.built = 0
+        self.counting = False
+
+    # Diagnostics.
+
+    def _quoted(self, line: int, column: int) -> bool:
+        """Whether the value written at this place opens with a quote."""
+        if self._line_starts is None:
+            text = self.doc.text
+            self._line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+        if line > len(self._line_starts):
+            return False
+        offset = self._line_starts[line - 1] + column - 1
+        return self.doc.text[offset:offset + 1] in ("'", '"')
+
+    def report(self, errors: list[Any], base: YamlPath) -> None:
+        """A diagnostic for each place with errors; one per place, since a union's
+        branches each report the same value. Only those that can be shown are built."""
+        places: dict[YamlPath, Any] = {}
+        for error in errors:
+            if error.get("input") is not REJECTED:
+                places.setdefault((*base, *_error_path(error)), error)
+        file = self.doc.file
+        if self.counting:
+            self.shown.count(file, Severity.ERROR, len(places))
+            return
+        for path, error in places.items():
+            kind = error["type"]
+            if kind == "extra_forbidden":
+                line, column = self.doc.position(path, key=True)
+            else:
+                line, column = self.doc.position(path[:-1] if kind == "missing" else path)
+            if self.shown.shows(file, line, column):
+                code, message, hint = self._describe(error, path, line, column)
+                self.shown.add(make(code, file, line, column, message, hint))
+                self.built += 1
+            else:
+                self.shown.count(file, Severity.ERROR)
+
+    def _describe(self, error: Any, path: YamlPath, line: int,
+                  column: int) -> tuple[str, str, str | None]:
+        value = error.get("input")
+        kind: str = error["type"]
+        name = str(path[-1]) if path else ""
+        if kind == "extra_forbidden":
+            model = _model_at(self.root, path[:-1])
+            fields = list(model.model_fields) if model is not None else []
+            near = closest(name, fields) if fields else []
+            if near:
+                hint: str | None = f"did you mean '{near[0]}'?"
+            elif model is Study:
+                hint = "reviewer-defined fields go under 'attributes:'"
+            else:
+                hint = "allowed: " + ", ".join(fields) if fields else None
+            return "unknown-field", f"unknown field '{name}'", hint
+        if kind == "missing":
+            return "missing-field", f"'{name}' is required", f"add '{name}:'"
+        if not path and kind in _TYPE_NAMES:
+            top = "studies" if self.root is StudiesFile else "themes"
+            return ("wrong-shape", f"the file holds {_describe(value)}, not a mapping",
+                    f"start the file with '{top}:'")
+        if kind in _TYPE_NAMES:
+            return self._wrong_type(kind, name, value, path, line, column)
+        if kind == "string_pattern_mismatch":
+            return ("invalid-id", f"'{value}' is not a lowercase slug",
+                    "use lowercase letters, digits and single '-' or '_', e.g. 'ref44'")
+        if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            message, hint = _bound_message(name, error, value)
+            return "invalid-value", message, hint
+        if kind in ("string_too_short", "too_short"):
+            message, hint = _empty_message(path, kind)
+            return "invalid-value", message, hint
+        # No other kind of error can come from the schema; said plainly should one appear.
+        return ("invalid-value", f"'{name}' has a value peersynth cannot read" if name
+                else "a value peersynth cannot read", "see `peersynth schema` for what it takes")
+
+    def _wrong_type(self, kind: str, name: str, value: Any, path: YamlPath, line: int,
+                    column: int) -> tuple[str, str, str | None]:
         wanted = _TYPE_NAMES[kind]
-        source = doc.plain_text(path)
+        source = self.doc.plain_text(path)
         shown = value.text if isinstance(value, Implicit) else source
         if kind == "string_type" and shown is not None:
-            return at("unquoted-string",
-                      f"'{shown}' is read as {_describe(value)}, not text",
-                      f"write it in quotes: \"{shown}\"")
+            return ("unquoted-string", f"'{shown}' is read as {_describe(value)}, not text",
+                    f"write it in quotes: \"{shown}\"")
+        if shown is None and isinstance(value, str):
+            shown = value
         detail = f"'{shown}' is {_describe(value)}" if shown is not None \
             else f"got {_describe(value)}"
         hint = None
         if isinstance(value, Implicit) and value.kind == "number":
             hint = "write a plain decimal number"
         elif isinstance(value, str) and kind in ("int_type", "float_type"):
-            hint = "remove the quotes"
-        return at("wrong-type", f"'{name}' must be {wanted}; {detail}" if name else
-                  f"expected {wanted}; {detail}", hint)
-    if kind == "string_pattern_mismatch":
-        return at("invalid-id", f"'{value}' is not a lowercase slug",
-                  "use lowercase letters, digits and single '-' or '_', e.g. 'ref44'")
-    return at("invalid-value", f"'{name}': {error['msg'].lower()}" if name else error["msg"])
+            # Quotes are only worth removing when they are there and hold a number.
+            if self._quoted(line, column) and re.fullmatch(r"[-+]?[0-9]+(\.[0-9]*)?", value):
+                hint = "remove the quotes"
+            else:
+                hint = f"write the number in digits, e.g. {_EXAMPLES.get(name, '12')}"
+        elif isinstance(value, str) and kind == "list_type":
+            hint = f"write it as a list: [{value}]"
+        if path and isinstance(path[-1], int):  # an entry of a list
+            owner = path[-2] if len(path) > 1 else ""
+            what = {"studies": "study", "themes": "theme", "subthemes": "subtheme"}.get(
+                str(owner), "entry")
+            if kind in ("model_type", "dict_type") and what != "entry":
+                hint = f"write each {what} as a mapping, starting '- id: ...'"
+            return ("wrong-type", f"each entry of '{owner}' must be {wanted}; {detail}", hint)
+        return ("wrong-type", f"'{name}' must be {wanted}; {detail}" if name
+                else f"expected {wanted}; {detail}", hint)
+
+    # Validation that keeps what is sound.
+
+    def salvage(self, model: type[BaseModel] | TypeAdapter[Any], item: Any, base: YamlPath,
+                drop: Callable[[YamlPath], tuple[YamlPath, Any] | None],
+                ) -> tuple[Any, list[YamlPath]]:
+        """`item` validated, its errors reported, and the model of what is sound in it:
+        each broken part left out (or, where the item cannot do without it, replaced
+        by a stand-in) as `drop` says; None when the item cannot be read at all. Also
+        the places left out or replaced."""
+        validate = model.model_validate if isinstance(model, type) else model.validate_python
+        current = item
+        changed: list[YamlPath] = []
+        for round_ in range(_SALVAGE_ROUNDS):
+            try:
+                return validate(current), changed
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False)
+            if round_ == 0:
+                self.report(errors, base)
+            if not isinstance(current, dict):
+                return None, changed
+            current = dict(current)
+            for error in errors:
+                where = drop(_error_path(error))
+                if where is None:
+                    return None, changed
+                place, stand_in = where
+                _replace(current, place, stand_in)
+                changed.append(place)
+        return None, changed  # pragma: no cover - each round leaves out every broken part
 
 
-def _shape_errors(doc: Document, root: type[BaseModel], exc: ValidationError,
-                  ) -> list[Diagnostic]:
-    found: dict[YamlPath, Diagnostic] = {}
-    for error in exc.errors(include_url=False):
-        path = _error_path(error)
-        diagnostic = _shape_diagnostic(doc, root, error, path)
-        if diagnostic is not None:
-            # One problem per place: a union's branches each report the same value.
-            found.setdefault(path, diagnostic)
-    return list(found.values())
+_LEAVE_OUT: Final = object()
 
 
-@dataclass(frozen=True)
-class Shaped:
-    """A file's model, kept even when some items of its main list are broken.
+def _replace(mapping: dict[str, Any], place: YamlPath, stand_in: Any) -> None:
+    """Leave out (or replace) the value at `place` in `mapping`, copying what it changes."""
+    container: Any = mapping
+    for part in place[:-1]:
+        inner = container.get(part) if isinstance(container, dict) else None
+        if not isinstance(inner, dict | list):
+            return
+        inner = dict(inner) if isinstance(inner, dict) else list(inner)
+        container[part] = inner
+        container = inner
+    last = place[-1]
+    if isinstance(container, dict):
+        if stand_in is not _LEAVE_OUT:
+            container[last] = stand_in  # also where it is missing
+        elif last in container:
+            del container[last]
+    elif isinstance(container, list) and isinstance(last, int) and last < len(container):
+        container[last] = stand_in
 
-    `kept` are the indices, in the file, of the items the model holds, so that
-    cross-file checks can still run on the sound items and point at the right lines.
-    """
 
-    model: Any
+def _study_drop(loc: YamlPath) -> tuple[YamlPath, Any] | None:
+    if not loc or loc[0] == "id":
+        return None  # a study without a readable id cannot be judged by itself
+    if loc[0] == "attributes" and len(loc) > 1:
+        return loc[:2], _LEAVE_OUT
+    return loc[:1], _LEAVE_OUT
+
+
+def _studies_root_drop(broken_vocabularies: set[str]) -> Callable[
+        [YamlPath], tuple[YamlPath, Any] | None]:
+    def drop(loc: YamlPath) -> tuple[YamlPath, Any] | None:
+        if not loc:
+            return None
+        if loc[:2] == ("review", "flow") and len(loc) > 2:
+            return loc[:3], _LEAVE_OUT
+        if loc[0] == "review" and len(loc) > 1:
+            return loc[:2], _LEAVE_OUT
+        if loc[0] == "vocabularies":
+            # A vocabulary with a broken entry is not used at all: its entries' places
+            # must stay those of the file, and a smaller list would reject good values.
+            broken_vocabularies.add(str(loc[1]) if len(loc) > 1 else "")
+            return loc[:2], _LEAVE_OUT
+        return loc[:1], [] if loc[0] == "studies" else _LEAVE_OUT
+    return drop
+
+
+def _strings(value: Any, into: set[str]) -> None:
+    """Every text in a value that could not be read, iteratively."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            into.add(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+_STAND_IN: Final = "x"
+
+
+@dataclass
+class _Themes:
+    """What could be read of themes.yaml."""
+
+    roots: list[ThemeRecord] = field(default_factory=list)
+    nodes: list[tuple[ThemeRecord, YamlPath]] = field(default_factory=list)
+    coding_index: dict[YamlPath, list[int]] = field(default_factory=dict)
+    unreadable: dict[YamlPath, frozenset[str]] = field(default_factory=dict)
+    no_id: set[YamlPath] = field(default_factory=set)
+
+
+def _theme_drop(holes: list[int], broken: list[YamlPath]) -> Callable[
+        [YamlPath], tuple[YamlPath, Any] | None]:
+    def drop(loc: YamlPath) -> tuple[YamlPath, Any] | None:
+        if not loc:
+            return None
+        if loc[0] in ("id", "label"):
+            broken.append(loc[:1])
+            return loc[:1], _STAND_IN
+        if loc[0] == "studies" and len(loc) > 1 and isinstance(loc[1], int):
+            holes.append(loc[1])
+            return loc[:2], _STAND_IN
+        broken.append(loc[:1])
+        return loc[:1], _LEAVE_OUT
+    return drop
+
+
+def _read_theme(shape: _Shape, node: Any, path: YamlPath, out: _Themes,
+                ) -> tuple[ThemeRecord | None, frozenset[str]]:
+    """One theme node and its subtree; also the texts of its subtree that could not be read
+    (a coding whose study is among them may be missing from the counts)."""
+    if path.count("subthemes") >= MAX_THEME_LEVELS:
+        # Deeper trees would exhaust the recursion of the schema and of the reports.
+        line, column = shape.doc.position(path)
+        shape.shown.add(make("too-deep", shape.doc.file, line, column,
+                             f"subthemes nested more than {MAX_THEME_LEVELS} levels deep",
+                             "flatten the theme tree"))
+        deep: set[str] = set()
+        _strings(node, deep)
+        return None, frozenset(deep)
+    whole, _ = _quiet(Theme, node)
+    if whole is not None:  # the whole subtree is sound: the usual case
+        record = theme_from(whole)
+        _walk(record, path, out)
+        return record, frozenset()
+    holes: list[int] = []
+    broken: list[YamlPath] = []
+    subthemes = node.get("subthemes") if isinstance(node, dict) else None
+    own = {k: v for k, v in node.items() if k != "subthemes"} \
+        if isinstance(node, dict) and isinstance(subthemes, list) else node
+    model, _ = shape.salvage(Theme, own, path, _theme_drop(holes, broken))
+    unreadable: set[str] = set()
+    if model is None:
+        _strings(node, unreadable)
+        return None, frozenset(unreadable)
+    raw_codings = node.get("studies")
+    for hole in holes:
+        _strings(raw_codings[hole], unreadable)
+    if ("studies",) in broken:
+        _strings(raw_codings, unreadable)
+    if ("subthemes",) in broken:
+        _strings(subthemes, unreadable)
+    record = theme_from(model)
+    kept = [index for index in range(len(record.studies)) if index not in set(holes)]
+    changes: dict[str, Any] = {}
+    if holes:
+        changes["studies"] = [record.studies[index] for index in kept]
+        out.coding_index[path] = kept
+    if ("label",) in broken:
+        changes["label"] = ""
+    if ("id",) in broken:
+        changes["id"] = ""
+        out.no_id.add(path)
+    position = len(out.nodes)
+    out.nodes.append((record, path))  # replaced below, once the subthemes are read
+    children: list[ThemeRecord] = []
+    for number, sub in enumerate(subthemes if isinstance(subthemes, list) else ()):
+        child, lost = _read_theme(shape, sub, (*path, "subthemes", number), out)
+        unreadable |= lost
+        if child is not None:
+            children.append(child)
+    changes["subthemes"] = children
+    record = dataclasses.replace(record, **changes)
+    out.nodes[position] = (record, path)
+    if unreadable:
+        out.unreadable[path] = frozenset(unreadable)
+    return record, frozenset(unreadable)
+
+
+def _walk(record: ThemeRecord, path: YamlPath, out: _Themes) -> None:
+    stack = [(record, path)]
+    while stack:
+        theme, where = stack.pop()
+        out.nodes.append((theme, where))
+        stack.extend((sub, (*where, "subthemes", number))
+                     for number, sub in reversed(list(enumerate(theme.subthemes))))
+
+
+def _quiet(model: type[BaseModel], value: Any) -> tuple[Any, None]:
+    try:
+        return model.model_validate(value), None
+    except ValidationError:
+        return None, None
+
+
+def _without(data: dict[str, Any], items: str) -> dict[str, Any]:
+    """The file's mapping with its main list emptied, to validate the rest on its own."""
+    return {**data, items: []} if isinstance(data.get(items), list) else data
+
+
+_STUDY_LIST: TypeAdapter[list[Study]] | None = None
+
+
+def _study_list() -> TypeAdapter[list[Study]]:
+    global _STUDY_LIST
+    if _STUDY_LIST is None:
+        _STUDY_LIST = TypeAdapter(list[Study])
+    return _STUDY_LIST
+
+
+@dataclass
+class _Studies:
+    """What could be read of studies.yaml."""
+
+    record: StudiesRecord
     kept: list[int]
-    diagnostics: list[Diagnostic]
+    broken_vocabularies: frozenset[str]
 
 
-def _validate_shape(doc: Document, root: type[BaseModel], items: str) -> Shaped:
-    try:
-        model = root.model_validate(doc.data)
-        return Shaped(model, list(range(len(getattr(model, items)))), [])
-    except ValidationError as exc:
-        diagnostics = _shape_errors(doc, root, exc)
-        locs = [error["loc"] for error in exc.errors(include_url=False)]
+def _read_studies(doc: Document, shown: _Shown) -> _Studies | None:
+    shape = _Shape(doc, StudiesFile, shown)
     data = doc.data
-    if not (isinstance(data, dict) and isinstance(data.get(items), list)
-            and all(len(loc) > 1 and loc[0] == items for loc in locs)):
-        return Shaped(None, [], diagnostics)
-    broken = {loc[1] for loc in locs}
-    kept = [index for index in range(len(data[items])) if index not in broken]
-    try:
-        model = root.model_validate({**data, items: [data[items][i] for i in kept]})
-    except ValidationError:  # pragma: no cover - the kept items each validated above
-        return Shaped(None, [], diagnostics)
-    return Shaped(model, kept, diagnostics)
+    if not isinstance(data, dict):
+        shape.salvage(StudiesFile, data, (), lambda loc: None)
+        return None
+    broken: set[str] = set()
+    root, _ = shape.salvage(StudiesFile, _without(data, "studies"), (),
+                            _studies_root_drop(broken))
+    items = data.get("studies")
+    models: list[Study] = []
+    kept: list[int] = []
+    if isinstance(items, list):
+        adapter = _study_list()
+        before = shape.built
+        failed = False
+        for start in range(0, len(items), _CHUNK):
+            chunk = items[start:start + _CHUNK]
+            # After a chunk with errors the next is most likely broken too: straight to
+            # item by item, rather than validating it twice.
+            if not failed:
+                try:
+                    models.extend(adapter.validate_python(chunk))
+                    kept.extend(range(start, start + len(chunk)))
+                    continue
+                except ValidationError:
+                    pass
+            found = len(models)
+            for index in range(start, start + len(chunk)):
+                # Items are in file order and each one's errors lie within it: once as
+                # many as are shown were built from earlier items, later ones only count.
+                shape.counting = shown.cap > 0 and shape.built - before >= shown.cap
+                model, _ = shape.salvage(Study, items[index], ("studies", index), _study_drop)
+                if model is not None:
+                    models.append(model)
+                    kept.append(index)
+            failed = len(models) - found < len(chunk)
+    review = root.review if root is not None else None
+    vocabularies = root.vocabularies if root is not None else {}
+    if root is None and isinstance(data.get("vocabularies"), dict):
+        broken.update(str(name) for name in data["vocabularies"])
+    record = studies_file_from({"review": review, "vocabularies": vocabularies,
+                                "studies": models})
+    shape.counting = False
+    return _Studies(record, kept, frozenset(broken))
 
 
-def _read(data: bytes | list[Diagnostic], file: str, root: type[BaseModel], items: str,
-          limits: Limits) -> tuple[Document | None, Shaped]:
+def _read_themes(doc: Document, shown: _Shown) -> _Themes | None:
+    shape = _Shape(doc, ThemesFile, shown)
+    data = doc.data
+    if not isinstance(data, dict):
+        shape.salvage(ThemesFile, data, (), lambda loc: None)
+        return None
+    shape.salvage(ThemesFile, _without(data, "themes"), (), lambda loc: (
+        loc[:1], [] if loc[0] == "themes" else _LEAVE_OUT) if loc else None)
+    items = data.get("themes")
+    if not isinstance(items, list):
+        return None
+    out = _Themes()
+    for number, item in enumerate(items):
+        path: YamlPath = ("themes", number)
+        record, lost = _read_theme(shape, item, path, out)
+        if record is not None:
+            out.roots.append(record)
+        elif lost:
+            out.unreadable[path] = lost
+    return out
+
+
+def _parse(data: bytes | list[Diagnostic], file: str, limits: Limits,
+           shown: _Shown) -> Document | None:
     if isinstance(data, list):  # the file could not be read within the limits
-        return None, Shaped(None, [], data)
+        for diagnostic in data:
+            shown.add(diagnostic)
+        return None
     doc, diagnostics = parse_bytes(data, file, limits)
-    if doc is None:
-        return None, Shaped(None, [], diagnostics)
-    shaped = _validate_shape(doc, root, items)
-    return doc, Shaped(shaped.model, shaped.kept, diagnostics + shaped.diagnostics)
+    for diagnostic in diagnostics:
+        shown.add(diagnostic)
+    return doc
 
 
-def _raw_ids(doc: Document) -> frozenset[str]:
+def _unread_studies(doc: Document | None) -> int:
+    """How many study items have no id that is a slug."""
+    studies = doc.data.get("studies") if doc is not None and isinstance(doc.data, dict) \
+        else None
+    if not isinstance(studies, list):
+        return 0
+    return sum(not (isinstance(item, dict) and isinstance(item.get("id"), str)
+                    and _SLUG.fullmatch(item["id"])) for item in studies)
+
+
+def _raw_ids(doc: Document | None) -> frozenset[str]:
     """Ids of every study written in the file, sound or not, so that a coding to a
     study with some other problem is not also reported as unknown."""
-    studies = doc.data.get("studies") if isinstance(doc.data, dict) else None
+    studies = doc.data.get("studies") if doc is not None and isinstance(doc.data, dict) \
+        else None
     if not isinstance(studies, list):
         return frozenset()
     return frozenset(item["id"] for item in studies
@@ -200,11 +654,13 @@ def _raw_ids(doc: Document) -> frozenset[str]:
 
 
 def validate_folder(folder: Path, limits: Limits | None = None,
-                    files: ReviewFiles | None = None) -> Report:
+                    files: ReviewFiles | None = None, max_problems: int = MAX_PROBLEMS,
+                    ) -> Report:
     """Everything wrong with the review in `folder`, and the review itself when it is sound.
 
     `files`: the folder's files as already read (`read_review`), so that a caller that
     keys anything on their bytes (the cache) gets the report of those very bytes.
+    `max_problems`: diagnostics shown per file (0: all); the report counts the rest.
     """
     # Reading allocates millions of small objects, none of them in reference cycles, so
     # the cyclic collector would only rescan them again and again: it waits until the end.
@@ -212,29 +668,52 @@ def validate_folder(folder: Path, limits: Limits | None = None,
     gc.disable()
     try:
         limits = limits or Limits.from_env()
-        return _validate_folder(folder, limits, files or read_review(folder, limits))
+        return _validate_folder(folder, limits, files or read_review(folder, limits),
+                                max(0, max_problems))
     finally:
         if collecting:
             gc.enable()
 
 
-def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles) -> Report:
-    studies_doc, studies = _read(files.studies, _display(folder, STUDIES_FILE), StudiesFile,
-                                 "studies", limits)
-    themes_doc, themes = _read(files.themes, _display(folder, THEMES_FILE), ThemesFile,
-                               "themes", limits)
-    found = studies.diagnostics + themes.diagnostics
-    # What passed the schema, as the plain records the checks and the reports read.
-    studies_file = None if studies.model is None else studies_file_from(studies.model)
-    themes_file = None if themes.model is None else themes_file_from(themes.model)
-    if studies_file is not None and studies_doc is not None:
-        found.extend(run_checks(Context(
-            studies_file, studies_doc, studies.kept, _raw_ids(studies_doc),
-            themes_file, themes_doc, themes.kept,
-            complete=not studies.diagnostics and not themes.diagnostics)))
-    diagnostics = tuple(sorted(found, key=Diagnostic.sort_key))
-    has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
-    review = None if has_errors or studies_file is None or themes_file is None else Review(
-        studies_file, themes_file)
-    return Report(folder, (_display(folder, STUDIES_FILE), _display(folder, THEMES_FILE)),
-                  diagnostics, review)
+def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
+                     max_problems: int) -> Report:
+    names = (_display(folder, STUDIES_FILE), _display(folder, THEMES_FILE))
+    shown = _Shown(max_problems)
+    studies_doc = _parse(files.studies, names[0], limits, shown)
+    themes_doc = _parse(files.themes, names[1], limits, shown)
+    studies = None if studies_doc is None else _read_studies(studies_doc, shown)
+    themes = None if themes_doc is None else _read_themes(themes_doc, shown)
+    # Every check runs on what could be read; those that need a file it could not read
+    # at all are skipped.
+    ctx = Context(
+        studies.record if studies is not None else StudiesRecord(None, {}, []),
+        studies_doc if studies_doc is not None else Document(names[0], {}),
+        studies.kept if studies is not None else [],
+        _raw_ids(studies_doc),
+        None if themes is None else _themes_record(themes),
+        themes_doc,
+        themes.nodes if themes is not None else [],
+        studies_read=studies is not None,
+        broken_vocabularies=studies.broken_vocabularies if studies is not None else frozenset(),
+        coding_index=themes.coding_index if themes is not None else {},
+        unreadable=themes.unreadable if themes is not None else {},
+        unread_studies=_unread_studies(studies_doc),
+        no_id=frozenset(themes.no_id) if themes is not None else frozenset(),
+        shows=shown.shows)
+    for diagnostic in run_checks(ctx):
+        shown.add(diagnostic)
+    diagnostics, omitted = shown.result(names)
+    # Hints that need a search are worked out only now, for what is shown.
+    diagnostics = [ctx.finish(d) for d in diagnostics]
+    has_errors = any(d.severity is Severity.ERROR for d in diagnostics) or any(
+        o.errors for o in omitted)
+    review = None
+    if not has_errors and studies is not None and themes is not None:
+        from peersynth.review import Review
+        review = Review(studies.record, _themes_record(themes))
+    return Report(folder, names, tuple(diagnostics), review, tuple(omitted))
+
+
+def _themes_record(themes: _Themes) -> Any:
+    from peersynth.review import ThemesFile as ThemesRecord
+    return ThemesRecord(themes.roots)
