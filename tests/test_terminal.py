@@ -269,6 +269,17 @@ def test_a_wrapped_subtheme_label_keeps_its_indent(long: Review) -> None:
     assert " ".join(line[3:].split("  ")[0] for line in lines) == SUB_LABEL
 
 
+def test_a_long_header_wraps_instead_of_pushing_columns_out(long: Review) -> None:
+    # A number column's header once set its width: "United Kingdom of Great Britain and
+    # Northern Ireland" took 52 columns, and at 55 the Theme and All columns vanished.
+    result = analysis.tally(long, by="country")
+    out = render.render_tally(result, TableFormat.table, True, 55)
+    header = [line.split() for line in out.splitlines() if "Theme" in line.split()]
+    assert header[0][:2] == ["Theme", "All"]
+    assert_intact(out, fractions([c for row in result.rows for c in (row.total, *row.columns)]))
+    assert_within(out, 55)
+
+
 def test_long_words_fold_instead_of_ellipsis(long: Review) -> None:
     out = render.render_characteristics(analysis.characteristics(long), TableFormat.table,
                                         True, 40)

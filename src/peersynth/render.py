@@ -175,7 +175,7 @@ def _columns(grid: Grid) -> list[tuple[int, int]]:
         if align in _KEEP:
             # The header may wrap between its words, never inside one.
             least = max(widest, *(_width(word) for word in header.split()), 0)
-            sizes.append((least, max(least, _width(header))))
+            sizes.append((least, least))
         else:
             natural = max(widest, _width(header))
             floor = (indent if index == 0 else 0) + _TEXT_FLOOR
@@ -236,8 +236,11 @@ def styled(grid: Grid, width: int | None = None, legend: Sequence[Key] = ()) -> 
         keep = align in _KEEP
         table.add_column(Text(header, overflow="fold", no_wrap=False),
                          justify=justify[align],  # type: ignore[arg-type]
+                         # A number column is exactly as wide as its widest cell or header
+                         # word: rich shrinks only wrapping columns, so a long header
+                         # ("United Kingdom of ...") must wrap rather than widen it.
                          no_wrap=keep, min_width=least if keep else None,
-                         overflow="fold")
+                         max_width=least if keep else None, overflow="fold")
 
     def cells(row: list[str], depth: int, style: str = "") -> list[RenderableType]:
         return [label(row[0], depth, style) if grid.align[0] not in _KEEP
