@@ -222,6 +222,12 @@ def test_a_nonsense_width_means_unknown_and_prints_plain(
     assert "12/16" in out
 
 
+def test_styled_with_an_unknown_width_draws_plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "0")
+    grid = Grid(["Theme", "n/N"], [["Role clarity", "12/16"]], "lr")
+    assert render.styled(grid) == render.plain(grid)
+
+
 def test_width_comes_from_columns_when_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "30")
     assert render.terminal_width(None) == 30

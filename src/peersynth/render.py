@@ -229,6 +229,9 @@ def styled(grid: Grid, width: int | None = None, legend: Sequence[Key] = ()) -> 
         cell = Text(text, style=style, overflow="fold")
         return Padding(cell, (0, 0, 0, 2 * depth)) if depth else cell
 
+    columns = terminal_width(width)
+    if columns is None:  # rich would draw a table 0 columns wide: nothing at all
+        return plain(grid)
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False)
     justify = {"l": "left", "r": "right", "c": "center"}
     for header, align, (least, _) in zip(grid.headers, grid.align, _columns(grid),
@@ -255,7 +258,7 @@ def styled(grid: Grid, width: int | None = None, legend: Sequence[Key] = ()) -> 
         table.add_section()
         table.add_row(*cells(grid.totals, 0, "bold"))
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, width=width, highlight=False,
+    console = Console(file=out, force_terminal=True, width=columns, highlight=False,
                       color_system=_color_system())
     console.print(table)
     if legend:
