@@ -241,9 +241,9 @@ def test_no_cap_shows_every_problem(tmp_path: Path) -> None:
 def test_diagnostics_past_the_cap_are_counted_not_built(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import peersynth.validate as validate
+    from peersynth.diagnostics import make as real
 
     built = []
-    real = validate.make
 
     def counting(*args: object, **kwargs: object) -> object:
         built.append(args)
@@ -309,8 +309,9 @@ def test_a_large_set_of_names_is_narrowed_before_scoring(monkeypatch: pytest.Mon
     monkeypatch.setattr(suggest, "closest", recording)
     names = [f"author{n:05d}-{n * 7919 % 10007:05d}" for n in range(10_000)]
     search = suggest.Suggester(names)
-    assert search("author04711-" + names[4711][-5:].replace("1", "l", 1)) == [names[4711]]
-    assert pools and max(pools) <= 100
+    assert search(names[4711].replace("author", "autor")) == [names[4711]]
+    assert pools
+    assert max(pools) <= 100
 
 
 # --------------------------------------------------------------------------- plain messages
