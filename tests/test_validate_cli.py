@@ -450,3 +450,13 @@ def test_flow_counts_that_are_absent_are_not_checked(tmp_path: Path) -> None:
     studies = "review:\n  flow:\n    records_screened: 10\n    included: 2\n" + \
         (VALID / "minimal" / "studies.yaml").read_text()
     assert _messages(tmp_path, studies) == []
+
+
+def test_the_vocabulary_hint_adds_to_vocabularies_already_declared(tmp_path: Path) -> None:
+    studies = "vocabularies:\n  setting: [community]\n" + (
+        VALID / "minimal" / "studies.yaml").read_text().replace("quality: good", "quality: ok")
+    messages = _messages(tmp_path, studies)
+    assert messages == [
+        "'ok' is not in the quality vocabulary (good, fair, poor) (correct the value, or to "
+        "allow it, declare the whole list, since a declared vocabulary replaces the default "
+        "one: add 'quality: [good, fair, poor, ok]' under 'vocabularies:' at line 1)"]

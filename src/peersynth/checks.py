@@ -197,6 +197,11 @@ def _allow(ctx: Context, name: str, value: str) -> str:
         return f"add it to the {name} vocabulary at line {line}"
     # Declaring a vocabulary replaces its default list, so the defaults are written too.
     entries = ", ".join(_yaml_item(v) for v in [*DEFAULT_VOCABULARIES[name], value])
+    raw = ctx.studies_doc.data
+    if isinstance(raw, dict) and "vocabularies" in raw:  # a second key would be a duplicate
+        line = ctx.studies_doc.position(("vocabularies",), key=True)[0]
+        return (f"declare the whole list, since a declared vocabulary replaces the default "
+                f"one: add '{name}: [{entries}]' under 'vocabularies:' at line {line}")
     return (f"declare the whole list, since a declared vocabulary replaces the default one: "
             f"'vocabularies: {{{name}: [{entries}]}}'")
 
