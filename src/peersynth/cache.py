@@ -39,7 +39,7 @@ import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple
 from itertools import chain, compress, repeat
-from operator import is_, itemgetter
+from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -146,6 +146,8 @@ def _values_check(hint: Any, memo: dict[type, _Check]) -> _Check:
         if item_hint in _LEAVES:  # authors, countries: no list of the items is needed
             return lambda values: (_kinds(values) <= {list}
                                    and _kinds(chain.from_iterable(values)) <= {item_hint})
+        if typing.get_origin(item_hint) in (typing.Union, types.UnionType):
+            return _list_of_union_check(typing.get_args(item_hint), memo)
         item = _values_check(item_hint, memo)
         return lambda values: (_kinds(values) <= {list}
                                and item(list(chain.from_iterable(values))))
@@ -162,9 +164,11 @@ def _values_check(hint: Any, memo: dict[type, _Check]) -> _Check:
     raise TypeError(f"no check for {hint!r}")  # a new kind of field: teach it here
 
 
-def _union_check(members: tuple[Any, ...], memo: dict[type, _Check]) -> _Check:
+def _union_parts(members: tuple[Any, ...],
+                 memo: dict[type, _Check]) -> tuple[frozenset[type], dict[type, _Check]]:
+    """A union's leaf types, and the check of each other member by its JSON container
+    (a list, or an object): that is how they are told apart."""
     leaves = frozenset(m for m in members if m in _LEAVES)
-    # Other members are told apart by their JSON container: a list, or an object.
     by_kind: dict[type, _Check] = {}
     for member in members:
         if member not in _LEAVES:
@@ -172,6 +176,30 @@ def _union_check(members: tuple[Any, ...], memo: dict[type, _Check]) -> _Check:
             if kind in by_kind or kind not in (list, dict):
                 raise TypeError(f"no check for {members!r}")
             by_kind[kind] = _values_check(member, memo)
+    return leaves, by_kind
+
+
+def _list_of_union_check(members: tuple[Any, ...], memo: dict[type, _Check]) -> _Check:
+    """Lists of a union (a theme's codings: study ids, and objects for the long form),
+    list by list: most lists hold only leaves, and a list at a time stays in the CPU's
+    cache, which makes this several times faster than flattening them first."""
+    leaves, by_kind = _union_parts(members, memo)
+
+    def check(values: Sequence[Any]) -> bool:
+        if not _kinds(values) <= {list}:
+            return False
+        found: dict[type, list[Any]] = {kind: [] for kind in by_kind}
+        for items in values:
+            for kind in _kinds(items) - leaves:
+                if kind not in found:
+                    return False
+                found[kind].extend(compress(items, map(is_, map(type, items), repeat(kind))))
+        return all(by_kind[kind](collected) for kind, collected in found.items())
+    return check
+
+
+def _union_check(members: tuple[Any, ...], memo: dict[type, _Check]) -> _Check:
+    leaves, by_kind = _union_parts(members, memo)
 
     def check(values: Sequence[Any]) -> bool:
         classes = list(map(type, values))
@@ -263,11 +291,12 @@ def _consistent(review: Review) -> bool:
     """What validation guarantees and the reports rely on: unique study and theme ids,
     and codings of known studies only."""
     themes = [theme for theme, _ in review.themes_file.walk()]
-    known = review.study_by_id
+    known = set(map(attrgetter("id"), review.studies))
     return (len(known) == len(review.studies)
             and len({theme.id for theme in themes}) == len(themes)
-            # rolled_up_ids is cached: the reports count with these very sets.
-            and all(known.keys() >= theme.rolled_up_ids for theme in review.themes))
+            # rolled_up_ids is cached: the reports count with these very sets. A set on
+            # both sides: the comparison then runs in C.
+            and all(theme.rolled_up_ids <= known for theme in review.themes))
 
 
 # Entries.
