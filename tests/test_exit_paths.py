@@ -53,10 +53,13 @@ def review(tmp_path: Path) -> Path:
 # stdout that cannot be written: closed, full, or a reader that stopped.
 
 
-@pytest.mark.parametrize("args", [["tally"], ["validate"], ["cite", "leadership"]])
+@pytest.mark.parametrize("args", [["tally", "--data", "REVIEW"], ["validate", "REVIEW"],
+                                  ["cite", "leadership", "REVIEW"], ["tally", "--help"],
+                                  ["--version"]])
 def test_stdout_closed_exits_3_with_one_line(review: Path, args: list[str]) -> None:
-    # Before: a traceback ('NoneType' object has no attribute 'write'/'flush').
-    result = in_shell(">&-", *args, "--data", review)
+    # Before: a traceback ('NoneType' object has no attribute 'write'/'flush'), or for
+    # help, exit 0 with nothing written.
+    result = in_shell(">&-", *(review if arg == "REVIEW" else arg for arg in args))
     assert result.returncode == 3
     assert lines(result.stderr) == [
         "peersynth: cannot write the result: standard output is closed"]

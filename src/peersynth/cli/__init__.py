@@ -165,9 +165,19 @@ def main() -> None:
     os._exit(code)
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout the process started without (`>&-`), so that whatever writes
+    to it (a result, typer's help) fails in the one way every write failure is handled."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def _forgiving_streams() -> None:
     """Never fail for a character the streams' encoding lacks (PYTHONIOENCODING=ascii):
     results get '?', messages a backslash escape."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
     for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
         if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
             stream.reconfigure(errors=errors)

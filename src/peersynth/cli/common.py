@@ -65,7 +65,8 @@ def say(message: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    with contextlib.suppress(OSError, ValueError):
+    # MemoryError: a message that cannot be made for lack of memory is dropped.
+    with contextlib.suppress(OSError, ValueError, MemoryError):
         # Any control character the message quotes is shown escaped.
         stream.write(visible(message) + "\n")
         stream.flush()
@@ -102,7 +103,7 @@ def _output_error(error: OSError) -> OutputError:
 FAILURES: Final = (PeersynthError, KeyboardInterrupt, MemoryError, RecursionError, OSError)
 INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report Ctrl-C
 _WRITE_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG,
-                                  getattr(errno, "EDQUOT", errno.ENOSPC)})
+                                  errno.EBADF, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 Ending = tuple[tuple[str, ...], int]
