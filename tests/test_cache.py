@@ -423,3 +423,30 @@ def test_a_folder_path_that_is_not_utf8_is_cached(tmp_path: Path, store: Path,
 
     monkeypatch.setattr(cache, "_validate", no_validation)
     assert cached_review(folder) == expected
+
+
+def _no_validation(*args: object) -> typing.NoReturn:
+    raise AssertionError("this run should have been answered from the cache")
+
+
+def test_a_sound_entry_with_every_kind_of_value_is_a_hit(rich_review: Path, store: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warnings, a flow, vocabularies, attributes, subthemes, short and long codings: the
+    checks accept everything validation produces."""
+    expected = validate_folder(rich_review)
+    cached_review(rich_review)
+    monkeypatch.setattr(cache, "_validate", _no_validation)
+    assert cached_review(rich_review) == expected
+
+
+def test_an_entry_over_the_bound_is_not_written(review: Path, store: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # It would never be read back: writing it would only cost time and disk.
+    monkeypatch.setattr(cache, "entry_bound", lambda files: 100)
+    assert cached_review(review) == validate_folder(review)
+    assert entries(store) == []
+
+
+def test_the_bound_is_a_multiple_of_the_files_and_a_constant() -> None:
+    assert cache.entry_bound((b"", b"")) == 1 << 20
+    assert cache.entry_bound((b"x" * 10, b"y" * 5)) == 16 * 15 + (1 << 20)
