@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -449,8 +449,8 @@ def _theme_drop(holes: list[int], broken: list[YamlPath]) -> Callable[
     return drop
 
 
-def _read_theme(shape: _Shape, node: Any, path: YamlPath, out: _Themes,
-                ) -> tuple[ThemeRecord | None, frozenset[str]]:
+def _read_theme(shape: _Shape, node: Any, path: YamlPath, out: _Themes, *,
+                whole: bool = True) -> tuple[ThemeRecord | None, frozenset[str]]:
     """One theme node and its subtree; also the texts of its subtree that could not be read
     (a coding whose study is among them may be missing from the counts)."""
     if path.count("subthemes") >= MAX_THEME_LEVELS:
@@ -462,9 +462,10 @@ def _read_theme(shape: _Shape, node: Any, path: YamlPath, out: _Themes,
         deep: set[str] = set()
         _strings(node, deep)
         return None, frozenset(deep)
-    whole, _ = _quiet(Theme, node)
-    if whole is not None:  # the whole subtree is sound: the usual case
-        record = theme_from(whole)
+    # `whole`: the subtree may be sound (the usual case), so it is tried at once first.
+    sound = _quiet(Theme, node) if whole else None
+    if sound is not None:
+        record = theme_from(sound)
         _walk(record, path, out)
         return record, frozenset()
     holes: list[int] = []
@@ -520,11 +521,11 @@ def _walk(record: ThemeRecord, path: YamlPath, out: _Themes) -> None:
                      for number, sub in reversed(list(enumerate(theme.subthemes))))
 
 
-def _quiet(model: type[BaseModel], value: Any) -> tuple[Any, None]:
+def _quiet(model: type[BaseModel], value: Any) -> Any:
     try:
-        return model.model_validate(value), None
+        return model.model_validate(value)
     except ValidationError:
-        return None, None
+        return None
 
 
 def _without(data: dict[str, Any], items: str) -> dict[str, Any]:
@@ -532,14 +533,55 @@ def _without(data: dict[str, Any], items: str) -> dict[str, Any]:
     return {**data, items: []} if isinstance(data.get(items), list) else data
 
 
-_STUDY_LIST: TypeAdapter[list[Study]] | None = None
+_LISTS: dict[type[BaseModel], TypeAdapter[Any]] = {}
 
 
-def _study_list() -> TypeAdapter[list[Study]]:
-    global _STUDY_LIST
-    if _STUDY_LIST is None:
-        _STUDY_LIST = TypeAdapter(list[Study])
-    return _STUDY_LIST
+def _list_of(model: type[BaseModel]) -> TypeAdapter[Any]:
+    if model not in _LISTS:
+        _LISTS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return _LISTS[model]
+
+
+def _chunks(shape: _Shape, model: type[BaseModel], items: list[Any], name: str,
+            broken: Callable[[int, Any], None]) -> Iterator[tuple[int, Any]]:
+    """(index, model) of each sound item of the file's main list, in file order; each
+    broken item's index and value go to `broken` (which reports it), sound ones' errors
+    need no second look. A chunk is validated at once, so pydantic never holds the errors
+    of more than one chunk."""
+    adapter = _list_of(model)
+    before = shape.built
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start:start + _CHUNK]
+        try:
+            yield from enumerate(adapter.validate_python(chunk), start)
+            continue
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+        by_item: dict[int, list[Any]] = {}
+        for error in errors:
+            by_item.setdefault(int(error["loc"][0]), []).append(error)
+        sound = [number for number in range(len(chunk)) if number not in by_item]
+        models = iter(adapter.validate_python([chunk[number] for number in sound]))
+        for number, item in enumerate(chunk):
+            index = start + number
+            if number not in by_item:
+                yield index, next(models)
+                continue
+            # Items are in file order and each one's errors lie within it: once as many
+            # as are shown were built from earlier items, later ones are only counted.
+            shape.counting = shape.shown.cap > 0 and shape.built - before >= shape.shown.cap
+            if isinstance(item, dict):
+                broken(index, item)
+            elif shape.counting:  # nothing in it to keep, nor to show: only counted
+                shape.shown.count(shape.doc.file, Severity.ERROR, len(
+                    {_error_path(error) for error in by_item[number]
+                     if error.get("input") is not REJECTED}))
+                broken(index, None)
+            else:  # nothing in it to keep: its errors are reported as they are
+                shape.report([{**error, "loc": error["loc"][1:]} for error in by_item[number]],
+                             (name, index))
+                broken(index, None)
+        shape.counting = False
 
 
 @dataclass
@@ -563,38 +605,24 @@ def _read_studies(doc: Document, shown: _Shown) -> _Studies | None:
     items = data.get("studies")
     models: list[Study] = []
     kept: list[int] = []
+
+    def salvage(index: int, item: Any) -> None:
+        if item is not None:
+            model, _ = shape.salvage(Study, item, ("studies", index), _study_drop)
+            if model is not None:
+                models.append(model)
+                kept.append(index)
+
     if isinstance(items, list):
-        adapter = _study_list()
-        before = shape.built
-        failed = False
-        for start in range(0, len(items), _CHUNK):
-            chunk = items[start:start + _CHUNK]
-            # After a chunk with errors the next is most likely broken too: straight to
-            # item by item, rather than validating it twice.
-            if not failed:
-                try:
-                    models.extend(adapter.validate_python(chunk))
-                    kept.extend(range(start, start + len(chunk)))
-                    continue
-                except ValidationError:
-                    pass
-            found = len(models)
-            for index in range(start, start + len(chunk)):
-                # Items are in file order and each one's errors lie within it: once as
-                # many as are shown were built from earlier items, later ones only count.
-                shape.counting = shown.cap > 0 and shape.built - before >= shown.cap
-                model, _ = shape.salvage(Study, items[index], ("studies", index), _study_drop)
-                if model is not None:
-                    models.append(model)
-                    kept.append(index)
-            failed = len(models) - found < len(chunk)
+        for index, model in _chunks(shape, Study, items, "studies", salvage):
+            models.append(model)
+            kept.append(index)
     review = root.review if root is not None else None
     vocabularies = root.vocabularies if root is not None else {}
     if root is None and isinstance(data.get("vocabularies"), dict):
         broken.update(str(name) for name in data["vocabularies"])
     record = studies_file_from({"review": review, "vocabularies": vocabularies,
                                 "studies": models})
-    shape.counting = False
     return _Studies(record, kept, frozenset(broken))
 
 
@@ -610,13 +638,25 @@ def _read_themes(doc: Document, shown: _Shown) -> _Themes | None:
     if not isinstance(items, list):
         return None
     out = _Themes()
-    for number, item in enumerate(items):
-        path: YamlPath = ("themes", number)
-        record, lost = _read_theme(shape, item, path, out)
+
+    def salvage(index: int, item: Any) -> None:
+        path: YamlPath = ("themes", index)
+        if item is None:  # not a mapping: only its texts are kept, as possible codings
+            lost: set[str] = set()
+            _strings(items[index], lost)
+            if lost:
+                out.unreadable[path] = frozenset(lost)
+            return
+        record, texts = _read_theme(shape, item, path, out, whole=False)
         if record is not None:
             out.roots.append(record)
-        elif lost:
-            out.unreadable[path] = lost
+        elif texts:
+            out.unreadable[path] = texts
+
+    for index, model in _chunks(shape, Theme, items, "themes", salvage):
+        record = theme_from(model)
+        _walk(record, ("themes", index), out)
+        out.roots.append(record)
     return out
 
 
