@@ -237,7 +237,7 @@ def test_matrix_plain(review: Review) -> None:
     out = render.render_matrix(analysis.matrix(review), TableFormat.table)
     lines = out.splitlines()
     assert re.split(r" {2,}", lines[0]) == ["Ref", "Study", "Access to care", "Cost",
-                                            "Insurance cover", "Trust", "Stigma", "Total"]
+                                            "Insurance cover", "Trust", "Stigma", "Themes"]
     # The study column is as wide as its widest label, "Ångström & Nguyễn 2019".
     assert lines[1].split()[1] == "-" * 22
     assert lines[2].split() == ["1", "Ångström", "&", "Nguyễn", "2019", "\u2713", "\u2713",
@@ -283,7 +283,7 @@ def test_matrix_without_refs_has_no_ref_column(tmp_path: Path) -> None:
     themes = "themes:\n  - id: t\n    label: T\n    studies: [a, b]\n"
     result = analysis.matrix(load(write_review(tmp_path / "r", studies, themes)))
     lines = render.render_matrix(result, TableFormat.table).splitlines()
-    assert lines[0].split() == ["Study", "T", "Total"]
+    assert lines[0].split() == ["Study", "T", "Themes"]
     assert lines[2].split() == ["a", "\u2713", "1"]
 
 
@@ -361,3 +361,20 @@ def test_csv_does_not_import_rich(tmp_path: Path) -> None:
                                "PEERSYNTH_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_a_renamed_multiple_countries_row_still_lists_its_countries(tmp_path: Path) -> None:
+    """A real country spelled "Multiple countries" renames the catch-all; the catch-all
+    must keep its list of countries, and the real value must not get one."""
+    studies = """\
+studies:
+  - id: a
+    countries: [Multiple countries]
+  - id: b
+    countries: [Kenya, Peru]
+"""
+    themes = "themes:\n  - id: t\n    label: T\n    studies: [a, b]\n"
+    result = analysis.characteristics(load(write_review(tmp_path / "r", studies, themes)))
+    out = render.render_characteristics(result, TableFormat.markdown)
+    assert "| Multiple countries (more than one) (Kenya, Peru) | 1 |" in out
+    assert "| Multiple countries | 1 |" in out

@@ -227,7 +227,7 @@ def test_matrix_no_rollup_json(folder: Path) -> None:
 
 def test_matrix_markdown_csv_latex(folder: Path) -> None:
     assert ok("matrix", "--data", folder, "-f", "markdown").splitlines()[0] == \
-        "| Ref | Study | Access to care | Cost | Insurance cover | Trust | Stigma | Total |"
+        "| Ref | Study | Access to care | Cost | Insurance cover | Trust | Stigma | Themes |"
     rows = list(csv.reader(io.StringIO(ok("matrix", "--data", folder, "-f", "csv"))))
     assert rows[4] == ["5", "delta", "Müller 2021", "0", "0", "0", "1", "1", "2"]
     assert "\\checkmark" in ok("matrix", "--data", folder, "-f", "latex")

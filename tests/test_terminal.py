@@ -303,7 +303,7 @@ def test_matrix_uses_theme_keys_and_a_legend(shipped: Review) -> None:
     header = lines[0].split()
     assert header[0] == "Ref"
     keys = [f"T{i}" for i in range(1, len(result.themes) + 1)]
-    assert header[-len(keys) - 1:] == [*keys, "Total"]
+    assert header[-len(keys) - 1:] == [*keys, "Themes"]
     # The legend, after the table, maps each key to its label, subthemes indented.
     legend = lines[-len(keys):]
     for key, theme, line in zip(keys, result.themes, legend, strict=True):

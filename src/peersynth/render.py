@@ -27,7 +27,6 @@ from typing import Any, Literal
 
 from peersynth.analysis import (
     EN_DASH,
-    MULTIPLE_COUNTRIES,
     Cell,
     Characteristics,
     Citations,
@@ -42,7 +41,9 @@ from peersynth.escape import has_unsafe, json_safe, visible
 
 JSON_VERSION = 1
 CHECK = "\u2713"
-NO_PERCENT = EN_DASH  # what a percent of N = 0 shows as
+NO_PERCENT = EN_DASH
+# The last column of the matrix: how many top-level themes a study supports.
+ROW_TOTAL = "Themes"  # what a percent of N = 0 shows as
 
 
 # ---------------------------------------------------------------------------
@@ -522,7 +523,7 @@ def render_matrix(result: Matrix, fmt: TableFormat, is_terminal: bool = False,
             *([row.ref, row.id, row.label, *(int(hit) for hit in row.cells), row.total]
               for row in result.rows),
             ["", "", "Total", *(t.n for t in result.themes), ""]])
-    grid = Grid([*lead, *labels, "Total"],
+    grid = Grid([*lead, *labels, ROW_TOTAL],
                 [[*first(row.ref, row.label), *(CHECK if hit else "" for hit in row.cells),
                   str(row.total)] for row in result.rows],
                 "r" * (len(lead) - 1) + "l" + "c" * len(labels) + "r",
@@ -543,13 +544,13 @@ def _matrix_on_terminal(result: Matrix, full: Grid, width: int, note: Note | Non
     totals = ["Total", "", *(str(t.n) for t in result.themes), ""]
     # The key column is never wrapped, even when it holds ids: "r", not "l".
     marks = "c" * len(keys) + "r"
-    labelled = Grid([lead, "Study" if all_refs else "Author-year", *keys, "Total"],
+    labelled = Grid([lead, "Study" if all_refs else "Author-year", *keys, ROW_TOTAL],
                     rows, "rl" + marks, totals=totals)
     legend = [Key(key, t.label, t.depth)
               for key, t in zip(keys, result.themes, strict=True)]
     if _fits_unwrapped(labelled, width):
         return styled(labelled, width, legend)
-    bare = Grid([lead, *keys, "Total"], [[row[0], *row[2:]] for row in rows], "r" + marks,
+    bare = Grid([lead, *keys, ROW_TOTAL], [[row[0], *row[2:]] for row in rows], "r" + marks,
                 totals=[totals[0], *totals[2:]])
     if fits(bare, width):
         return styled(bare, width, legend)
@@ -563,7 +564,8 @@ def _matrix_on_terminal(result: Matrix, full: Grid, width: int, note: Note | Non
 
 
 def _shown(group: Group) -> str:
-    if group.value == MULTIPLE_COUNTRIES and group.detail:
+    # The catch-all may be renamed when a real value reads the same: go by its detail.
+    if group.detail:
         return f"{group.value} ({', '.join(group.detail)})"
     return group.value
 
