@@ -211,3 +211,12 @@ def test_an_unreadable_theme_entry_keeps_the_other_themes(tmp_path: Path) -> Non
     assert found == {(T, 12, "unknown-study"), (T, 16, "wrong-type"), (T, 17, "wrong-type"),
                      (T, 18, "wrong-type"), (S, 31, "uncoded-study"),
                      (S, 38, "uncoded-study")}
+
+
+def test_a_file_that_cannot_be_read_leaves_the_other_checked(tmp_path: Path) -> None:
+    folder = _write(tmp_path, ["same-theme-id", "twice", "empty"])
+    (folder / S).write_text("studies: [\n", encoding="utf-8")
+    found = _found(folder)
+    # Codings cannot be judged against studies that could not be read: no unknown-study.
+    assert found == {(S, 2, "yaml-syntax"), (T, 22, "duplicate-theme-id"),
+                     (T, 18, "duplicate-coding"), (T, 13, "empty-theme")}
