@@ -445,7 +445,7 @@ def test_characteristics_of_bare_studies(tmp_path: Path) -> None:
     assert rows_of(result, "year") == [("2001", 1), (NOT_REPORTED, 1)]
     assert [(f.key, f.label, f.count) for f in result.flow] == [
         ("records_identified", "Records identified", 40),
-        ("records_screened", "Records screened", 30), ("included", "Studies included", 2)]
+        ("records_screened", "Records screened", 30), ("included", "Studies included in review", 2)]
 
 
 def test_countries_vocabulary_orders_countries(tmp_path: Path) -> None:

@@ -317,8 +317,8 @@ def test_characteristics_csv_and_json_with_flow(tmp_path: Path) -> None:
     assert rows[:6] == [
         ["characteristic", "value", "n", "N", "percent", "detail"],
         ["PRISMA flow", "Records screened", "30", "", "", ""],
-        ["PRISMA flow", "Full-text articles assessed", "9", "", "", ""],
-        ["PRISMA flow", "Studies included", "2", "", "", ""],
+        ["PRISMA flow", "Reports assessed for eligibility", "9", "", "", ""],
+        ["PRISMA flow", "Studies included in review", "2", "", "", ""],
         ["Country", "Chile", "1", "2", "50", ""],
         ["Country", "Multiple countries", "1", "2", "50", "Chile; Peru"]]
     body = json.loads(render.render_characteristics(result, TableFormat.json))

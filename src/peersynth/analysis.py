@@ -653,16 +653,18 @@ def matrix(review: Review, *, rollup: bool = True) -> Matrix:
 # Characteristics of the included studies
 
 
+# The box wording of the PRISMA 2020 flow diagram (Page et al. 2021), not PRISMA 2009's
+# "full-text articles": the 2020 diagram counts reports, which a study may have several of.
 FLOW_LABELS: dict[str, str] = {
     "records_identified": "Records identified",
-    "duplicates_removed": "Duplicates removed",
+    "duplicates_removed": "Duplicate records removed",
     "records_screened": "Records screened",
     "records_excluded": "Records excluded",
     "reports_sought": "Reports sought for retrieval",
     "reports_not_retrieved": "Reports not retrieved",
-    "full_text_assessed": "Full-text articles assessed",
-    "reports_excluded": "Full-text articles excluded",
-    "included": "Studies included",
+    "full_text_assessed": "Reports assessed for eligibility",
+    "reports_excluded": "Reports excluded",
+    "included": "Studies included in review",
 }
 
 
