@@ -19,7 +19,7 @@ from peersynth.diagnostics import Diagnostic, make
 from peersynth.loading import Document, YamlPath
 from peersynth.models import SLUG_PATTERN
 from peersynth.review import DEFAULT_VOCABULARIES, StudiesFile, Study, Theme, ThemesFile
-from peersynth.suggest import Suggester, closest
+from peersynth.suggest import Suggester
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +56,8 @@ class Context:
     unread_studies: int = 0
     # Themes whose id could not be read: held for their codings, named by their line.
     no_id: frozenset[YamlPath] = frozenset()
-    # Whether a diagnostic at (file, line, column) can still be shown; work done only
-    # for a shown diagnostic (a did-you-mean search) waits until it is known to be.
-    shows: Callable[[str, int, int], bool] = lambda file, line, column: True
+    # Hints worked out only for diagnostics that are shown (a did-you-mean search),
+    # by (code, file, line, column).
     _later: dict[tuple[str, str, int, int], Callable[[], str | None]] = field(
         default_factory=dict)
 
@@ -118,11 +117,6 @@ def check(name: str, *, needs_themes: bool = False) -> Callable[[Check], Check]:
             NEEDS_THEMES.add(name)
         return function
     return register
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    near = closest(word, choices, limit=1)
-    return f"did you mean '{near[0]}'?" if near else None
 
 
 def _ids_used_again(ctx: Context, doc: Document, code: str, what: str, hint: str,
@@ -307,18 +301,20 @@ def _codings(ctx: Context) -> Iterator[Diagnostic]:
     """Unknown study ids and studies listed twice under one theme."""
     known = ctx.all_study_ids
     judge = ctx.studies_read
-    suggest: Suggester | None = None  # built on the first unknown id shown
+    # Built on the first unknown id shown: ids a coding may name (a suggestion must fix
+    # the problem), and ids that are broken themselves.
+    suggest: tuple[Suggester, Suggester] | None = None
 
     def hint(study: str) -> str:
         nonlocal suggest
         if suggest is None:
-            # Only ids a coding may name: a suggestion must fix the problem.
-            suggest = Suggester(sorted(id_ for id_ in known if _SLUG.match(id_)))
-        near = suggest(study, limit=3)
+            suggest = (Suggester(sorted(id_ for id_ in known if _SLUG.match(id_))),
+                       Suggester(sorted(id_ for id_ in known if not _SLUG.match(id_))))
+        near = suggest[0](study, limit=3)
         if near:
             return "did you mean " + " or ".join(f"'{n}'" for n in near) + "?"
         # A study whose own id is broken cannot be named, but may be the one meant.
-        broken = closest(study, sorted(id_ for id_ in known if not _SLUG.match(id_)))
+        broken = suggest[1](study)
         if broken:
             return (f"the study with id '{broken[0]}' may be the one meant: its id is not a "
                     "lowercase slug; correct it in studies.yaml")
