@@ -13,6 +13,7 @@ _SCORE_ALL = 300
 # the most of them are scored: a bound on the cost of one look-up whatever the set's size.
 _RARE_GRAMS = 8
 _CANDIDATES = 100
+_POSTINGS = 3000
 
 
 def closest(word: str, choices: Iterable[str], limit: int = 1) -> list[str]:
@@ -57,8 +58,13 @@ class Suggester:
         postings = self._index()
         lists = sorted((postings[gram] for gram in _grams(word) if gram in postings), key=len)
         shared: Counter[int] = Counter()
-        for numbers in lists[:_RARE_GRAMS]:
+        looked = 0
+        for used, numbers in enumerate(lists[:_RARE_GRAMS]):
+            # Common trigrams tell little: past a few rare ones, enough has been seen.
+            if used >= 3 and looked + len(numbers) > _POSTINGS:
+                break
             shared.update(numbers)
+            looked += len(numbers)
         return [self.choices[number] for number, _count in shared.most_common(_CANDIDATES)]
 
     def __call__(self, word: str, limit: int = 1) -> list[str]:
