@@ -17,7 +17,8 @@ the next run whose two files hash the same reads that entry instead.
   and never beyond a bound derived from the files' size; every value is checked for
   the type its record declares, studies and themes for unique ids and codings for
   known studies. Any surprise is a miss, and a miss rewrites the entry. The checks
-  go column by column with the per-value work in C, so they cost milliseconds.
+  go column by column with the per-value work in C: about 2.5 ms a thousand studies
+  (of ten themes each), where parsing the entry's JSON takes about 3 ms.
 - Written atomically (a temporary file, then `os.replace`); never into the review
   folder; a cache directory that cannot be read or written only makes runs slower.
 - A review with errors is never cached, and the result is always what
@@ -181,8 +182,7 @@ def _union_check(members: tuple[Any, ...], memo: dict[type, _Check]) -> _Check:
     leaves, by_kind = _union_parts(members, memo)
 
     def check(values: Sequence[Any]) -> bool:
-        classes = list(map(type, values))
-        kinds = set(classes)
+        kinds = _kinds(values)
         others = kinds - leaves
         for kind in others:
             inner = by_kind.get(kind)
@@ -190,7 +190,7 @@ def _union_check(members: tuple[Any, ...], memo: dict[type, _Check]) -> _Check:
                 return False
             # All of one kind (every study has authors): as they are; else picked out in C.
             if not inner(values if kinds == others else
-                         list(compress(values, map(is_, classes, repeat(kind))))):
+                         list(compress(values, map(is_, map(type, values), repeat(kind))))):
                 return False
         return True
     return check
