@@ -450,3 +450,42 @@ def test_an_entry_over_the_bound_is_not_written(review: Path, store: Path,
 def test_the_bound_is_a_multiple_of_the_files_and_a_constant() -> None:
     assert cache.entry_bound((b"", b"")) == 1 << 20
     assert cache.entry_bound((b"x" * 10, b"y" * 5)) == 16 * 15 + (1 << 20)
+
+
+def _many_warnings(tmp_path: Path) -> Path:
+    """A valid review with 105 uncoded studies: more warnings than are shown per file."""
+    folder = tmp_path / "many-warnings"
+    folder.mkdir()
+    studies = "".join(f"  - id: s{n:03}\n" for n in range(1, 107))
+    (folder / "studies.yaml").write_text("studies:\n" + studies, encoding="utf-8")
+    (folder / "themes.yaml").write_text(
+        "themes:\n  - id: t\n    label: T\n    studies: [s001]\n", encoding="utf-8")
+    return folder
+
+
+def test_problems_past_the_cap_are_counted_in_a_hit(tmp_path: Path, store: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _many_warnings(tmp_path)
+    expected = validate_folder(folder)
+    assert expected.review is not None
+    # s002 to s106 are coded to no theme: 105 warnings, 100 of them shown.
+    assert expected.warnings == 105
+    assert [(o.errors, o.warnings) for o in expected.omitted] == [(0, 5)]
+    assert cached_review(folder) == expected
+    monkeypatch.setattr(cache, "_validate", _no_validation)
+    hit = cached_review(folder)
+    assert hit == expected
+    assert hit.warnings == 105
+
+
+@pytest.mark.parametrize("row", [["f", "1", 0], ["f", 0], ["f", 1, 0], "f"])
+def test_a_resigned_count_of_problems_not_shown_is_checked(rich_review: Path, store: Path,
+                                                           row: object) -> None:
+    """A count that is text, a short row, errors (never cached), a row that is not a list."""
+    expected = validate_folder(rich_review)
+    cached_review(rich_review)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    entry.write_bytes(_resigned(good, lambda content: content["omitted"].append(row)))
+    assert cached_review(rich_review) == expected
+    assert entry.read_bytes() == good

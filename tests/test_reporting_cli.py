@@ -391,3 +391,64 @@ def test_encoding_without_an_en_dash_replaces_it(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr("sys.stdout", stream)
     common.emit("[1\u20133]\n")
     assert raw.getvalue() == b"[1?3]\n"
+
+
+# Asked for by the other parts of the tool.
+
+
+@pytest.mark.parametrize("command", ["tally", "cite", "matrix", "studies"])
+def test_a_table_too_wide_for_the_terminal_says_so(folder: Path, command: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from peersynth.cli import app, reporting
+    from reviewkit import runner
+
+    monkeypatch.setattr(reporting, "_is_terminal", lambda: True)
+    result = runner.invoke(app, [command, "--data", str(folder)], env={"COLUMNS": "20"})
+    assert result.exit_code == 0, result.stderr
+    assert "peersynth: note: the table needs " in result.stderr
+    assert "but the terminal has 20: printed as plain text" in result.stderr
+
+
+def test_matrix_help_says_what_total_counts() -> None:
+    text = " ".join(run("matrix", "--help").stdout.split())
+    assert ("A study's Total is the number of top-level themes it supports, directly or "
+            "through a subtheme, so a parent and its subtheme count once, with or without "
+            "--no-rollup.") in text
+
+
+def test_validate_max_problems(tmp_path: Path) -> None:
+    themes = "themes:\n  - id: t\n    label: T\n    studies: [x1, x2, x3]\n"
+    folder = write_review(tmp_path / "r", "studies:\n  - id: a\n", themes)
+    one = run("validate", folder, "--max-problems", "1")
+    assert one.exit_code == 1
+    assert [line.split()[1] for line in one.stdout.splitlines() if ": error[" in line] == \
+        ["error[unknown-study]"]
+    assert f"... and 2 more problems in {folder.as_posix()}/themes.yaml (2 errors, " \
+        "0 warnings) not shown" in one.stdout
+    every = run("validate", folder, "--max-problems", "0")
+    assert every.stdout.count("error[unknown-study]") == 3
+    assert "more problem" not in every.stdout
+    assert run("validate", folder, "--max-problems", "-1").exit_code == 2
+
+
+def test_validate_max_problems_defaults_to_the_library_cap() -> None:
+    import typer
+
+    from peersynth.cli import app
+    from peersynth.validate import MAX_PROBLEMS
+
+    command = typer.main.get_command(app)
+    assert isinstance(command, typer.core.TyperGroup)
+    [option] = [p for p in command.commands["validate"].params if p.name == "max_problems"]
+    assert option.default == MAX_PROBLEMS
+
+
+def test_reports_name_the_problems_past_the_cap(tmp_path: Path) -> None:
+    studies = "studies:\n" + "".join(f"  - id: s{n:03}\n" for n in range(1, 107))
+    folder = write_review(tmp_path / "r", studies,
+                          "themes:\n  - id: t\n    label: T\n    studies: [s001]\n")
+    result = run("tally", folder, "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stderr.count("warning[uncoded-study]") == 100
+    assert f"... and 5 more problems in {folder.as_posix()}/studies.yaml (0 errors, " \
+        "5 warnings) not shown" in result.stderr

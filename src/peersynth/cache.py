@@ -56,11 +56,12 @@ from peersynth.files import (
     display_name,
     read_review,
 )
-from peersynth.report import Report
+from peersynth.report import Omitted, Report
 from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
-FORMAT: Final = 3
+# 4: records cleaned at load, near-duplicate warnings, and the count of problems not shown.
+FORMAT: Final = 4
 _MAGIC: Final = "peersynth-cache"
 
 
@@ -238,6 +239,7 @@ def _rows_check(record: type, names: tuple[str, ...], memo: dict[type, _Check]) 
 
 
 _DIAGNOSTIC_FIELDS: Final[tuple[Any, ...]] = (str, str, str, int, int, str, str | None)
+_OMITTED_FIELDS: Final = tuple(field.name for field in dataclasses.fields(Omitted))
 _SOUND_SEVERITIES: Final = frozenset(s.value for s in Severity if s is not Severity.ERROR)
 
 
@@ -273,10 +275,13 @@ def _sound_body() -> Callable[[Any], bool]:
     review = _record_check(Review, memo)
     files = _values_check(list[str], memo)
     diagnostic = [_values_check(hint, memo) for hint in _DIAGNOSTIC_FIELDS]
+    omitted = _rows_check(Omitted, _OMITTED_FIELDS, memo)
 
     def sound(content: Any) -> bool:
-        if not (type(content) is dict and content.keys() == {"files", "diagnostics", "review"}
-                and files([content["files"]]) and review([content["review"]])):
+        if not (type(content) is dict
+                and content.keys() == {"files", "diagnostics", "omitted", "review"}
+                and files([content["files"]]) and review([content["review"]])
+                and omitted([content["omitted"]])):
             return False
         rows = content["diagnostics"]
         if not (type(rows) is list and _kinds(rows) <= {list}
@@ -308,6 +313,7 @@ def _encode(report: Report, digest: str) -> bytes:
         "files": list(report.files),
         "diagnostics": [[d.code, d.severity.value, d.file, d.line, d.column, d.message, d.hint]
                         for d in report.diagnostics],
+        "omitted": [list(astuple(o)) for o in report.omitted],
         "review": review_to_json(report.review),
     # surrogatepass: a folder name with bytes that are not UTF-8 arrives as surrogates;
     # json.loads reads such bytes back as they were.
@@ -338,6 +344,7 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
         diagnostics = tuple(
             Diagnostic(code, Severity(severity), file, line, column, message, hint)
             for code, severity, file, line, column, message, hint in content["diagnostics"])
+        omitted = tuple(Omitted(*row) for row in content["omitted"])
         review = review_from(content["review"])
         if not _consistent(review):
             return None
@@ -345,7 +352,9 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
     # RecursionError: JSON nested deeper than the parser goes.
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
-    return Report(folder, files, diagnostics, review)
+    if any(o.errors for o in omitted):  # a review with errors is never cached
+        return None
+    return Report(folder, files, diagnostics, review, omitted)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -75,6 +75,14 @@ def validate(
                      help="text (file:line:col lines), json, or github annotations; "
                           "github is the default inside GitHub Actions."),
     ] = None,
+    # A literal, not validate.MAX_PROBLEMS: importing that module here would load the
+    # schema (pydantic) on every run; a test holds the two equal.
+    max_problems: Annotated[
+        int,
+        typer.Option("--max-problems", min=0, metavar="N",
+                     help="Show at most N problems per file (0: all); the summary counts "
+                          "them all."),
+    ] = 100,
 ) -> None:
     """Check both files and every cross-reference; exit 1 if anything is wrong.
 
@@ -85,13 +93,15 @@ def validate(
         peersynth validate
 
         peersynth validate review/ --strict --format json
+
+        peersynth validate review/ --max-problems 0
     """
     if fmt is None:
         fmt = ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" \
             else ReportFormat.text
     from peersynth.validate import validate_folder
 
-    report = validate_folder(pick_folder(folder, data))
+    report = validate_folder(pick_folder(folder, data), max_problems=max_problems)
     emit(render_report(report, fmt, strict))
     say(summary(report, strict))
     raise typer.Exit(0 if report.passed(strict) else 1)

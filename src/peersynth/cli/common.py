@@ -167,9 +167,13 @@ def load_review(data: Path, *, no_cache: bool = False) -> Review:
     Unchanged files are read from the cache of validated reviews (`--no-cache` skips it);
     the result, warnings included, is the same either way.
     """
+    from peersynth.render_diagnostics import more_line
+
     report = cached_review(data, use_cache=not no_cache)
     for diagnostic in report.diagnostics:
         say(diagnostic.text())
+    for omitted in report.omitted:  # what the cap on problems shown per file left out
+        say(more_line(omitted))
     if report.review is None:
         where = data.as_posix()
         say(f"{where}: {report.errors} error(s); run `peersynth validate {where}` for the report")

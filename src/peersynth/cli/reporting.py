@@ -38,6 +38,11 @@ RollupOption = Annotated[
 ]
 
 
+def _note(text: str) -> None:
+    """A note from a renderer (a table too wide for the terminal, printed plain), on stderr."""
+    say(f"peersynth: note: {text}")
+
+
 def _is_terminal() -> bool:
     return sys.stdout is not None and sys.stdout.isatty()
 
@@ -123,7 +128,7 @@ def tally(
     result = analysis.tally(review, rollup=rollup, where=pairs, by=crosstab, explode=explode,
                             order=sort)
     _note_unmatched(review, pairs)
-    emit(render_tally(result, fmt, _is_terminal()))
+    emit(render_tally(result, fmt, _is_terminal(), note=_note))
 
 
 @app.command()
@@ -186,7 +191,8 @@ def cite(
                           "for every theme")
         raise
     result = analysis.citations(review, style, rollup=rollup, theme=found)
-    emit(render_citations(result, fmt, single=found is not None, is_terminal=_is_terminal()))
+    emit(render_citations(result, fmt, single=found is not None, is_terminal=_is_terminal(),
+                          note=_note))
     unnumbered = list(dict.fromkeys(i for row in result.rows for i in row.citation.unnumbered))
     if unnumbered:
         say(f"peersynth: note: no ref number for {', '.join(unnumbered)}, listed as "
@@ -206,7 +212,9 @@ def matrix(
 
     Rows are the studies in reference order, columns the themes in tree order,
     with a total for each; a parent theme's column marks the studies of its
-    subthemes too unless --no-rollup.
+    subthemes too unless --no-rollup. A study's Total is the number of top-level
+    themes it supports, directly or through a subtheme, so a parent and its
+    subtheme count once, with or without --no-rollup.
 
     json: {"version": 1, "rollup", "N", "themes": [{"id", "label", "depth", "n"}],
     "studies": [{"id", "ref", "label", "themes", "total"}]}
@@ -223,7 +231,7 @@ def matrix(
     from peersynth.render import render_matrix
 
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
-    emit(render_matrix(analysis.matrix(review, rollup=rollup), fmt, _is_terminal()))
+    emit(render_matrix(analysis.matrix(review, rollup=rollup), fmt, _is_terminal(), note=_note))
 
 
 @app.command()
@@ -271,7 +279,7 @@ def studies(
 
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
     result = analysis.characteristics(review, by=by or [], explode=explode)
-    emit(render_characteristics(result, fmt, _is_terminal()))
+    emit(render_characteristics(result, fmt, _is_terminal(), note=_note))
 
 
 @app.command()
