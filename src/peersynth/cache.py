@@ -292,13 +292,14 @@ _sound: Callable[[Any], bool] | None = None
 
 def _consistent(review: Review) -> bool:
     """What validation guarantees and the reports rely on: unique study and theme ids,
-    and codings of known studies only. Checked on the records, not the JSON: a theme's
-    study_ids are kept, and the reports build their counts from these very sets."""
+    and codings of known studies only. Checked on the records, not the JSON: a top-level
+    theme's rolled-up set of studies is kept, and tally, cite and matrix count with these
+    very sets, so the check costs them only the look-ups."""
     themes = [theme for theme, _ in review.themes_file.walk()]
     known = set(map(attrgetter("id"), review.studies))
     return (len(known) == len(review.studies)
             and len({theme.id for theme in themes}) == len(themes)
-            and all(theme.study_ids <= known for theme in themes))
+            and all(theme.rolled_up_ids <= known for theme in review.themes))
 
 
 def _encode(report: Report, digest: str) -> bytes:
