@@ -460,3 +460,19 @@ def test_the_vocabulary_hint_adds_to_vocabularies_already_declared(tmp_path: Pat
         "'ok' is not in the quality vocabulary (good, fair, poor) (correct the value, or to "
         "allow it, declare the whole list, since a declared vocabulary replaces the default "
         "one: add 'quality: [good, fair, poor, ok]' under 'vocabularies:' at line 1)"]
+
+
+def test_text_of_only_spaces_is_empty_text(tmp_path: Path) -> None:
+    """A label of spaces is cleaned to nothing at load, so it must not pass as text."""
+    folder = tmp_path / "blank"
+    folder.mkdir()
+    (folder / "studies.yaml").write_text("studies:\n  - id: a\n    countries: [' ']\n")
+    (folder / "themes.yaml").write_text(
+        "themes:\n  - id: t\n    label: '   '\n    studies: [a]\n")
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{folder.as_posix()}/studies.yaml:3:17: error[invalid-value] ")
+    assert "empty" in lines[0]
+    assert lines[1].startswith(f"{folder.as_posix()}/themes.yaml:3:12: error[invalid-value] "
+                               "'label' is empty")

@@ -22,7 +22,8 @@ from pydantic import (
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-Text = Annotated[str, StringConstraints(min_length=1)]
+# Surrounding spaces are dropped first (records are cleaned so anyway): "  " is empty text.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Count = Annotated[int, Field(ge=0)]
 
 # Tags of the short and long coding forms; they appear in validation error paths.
