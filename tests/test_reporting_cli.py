@@ -409,9 +409,9 @@ def test_a_table_too_wide_for_the_terminal_says_so(folder: Path, command: str,
     assert "but the terminal has 20: printed as plain text" in result.stderr
 
 
-def test_matrix_help_says_what_total_counts() -> None:
+def test_matrix_help_says_what_the_themes_column_counts() -> None:
     text = " ".join(run("matrix", "--help").stdout.split())
-    assert ("A study's Total is the number of top-level themes it supports, directly or "
+    assert ("A study's Themes column is the number of top-level themes it supports, directly or "
             "through a subtheme, so a parent and its subtheme count once, with or without "
             "--no-rollup.") in text
 

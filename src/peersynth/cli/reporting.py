@@ -211,10 +211,10 @@ def matrix(
     """Print the study-by-theme matrix (the usual "Table 2").
 
     Rows are the studies in reference order, columns the themes in tree order,
-    with a total for each; a parent theme's column marks the studies of its
-    subthemes too unless --no-rollup. A study's Total is the number of top-level
-    themes it supports, directly or through a subtheme, so a parent and its
-    subtheme count once, with or without --no-rollup.
+    with a Total row counting each theme's studies; a parent theme's column marks
+    the studies of its subthemes too unless --no-rollup. A study's Themes column is
+    the number of top-level themes it supports, directly or through a subtheme, so
+    a parent and its subtheme count once, with or without --no-rollup.
 
     json: {"version": 1, "rollup", "N", "themes": [{"id", "label", "depth", "n"}],
     "studies": [{"id", "ref", "label", "themes", "total"}]}
