@@ -192,10 +192,11 @@ def test_values_a_vocabulary_governs_are_not_reported_twice(tmp_path: Path) -> N
     # 'Community' under setting is in the vocabulary, 'in-patient' is an error only.
     assert not any(line.startswith(("7:27", "10:27 warning")) for line in found)
     assert found[3].startswith("10:27 error 'in-patient' is not in the setting vocabulary")
-    # A vocabulary's name fixes the field's spelling, and its entries the values'.
+    # A vocabulary's name fixes the field's spelling, and it governs the field however the
+    # name is spelt: 'Yes' is then outside it, an error, not also a near-duplicate.
     assert found[1].startswith("7:38 warning attribute 'Lived Experience' and "
                                "'lived_experience' (line 3)")
-    assert found[2].startswith("7:56 warning 'Yes' and 'yes' (line 3)")
+    assert found[2].startswith("7:56 error 'Yes' is not in the lived_experience vocabulary")
 
 
 def test_spellings_that_loading_cleans_are_not_reported(tmp_path: Path) -> None:

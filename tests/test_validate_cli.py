@@ -476,3 +476,20 @@ def test_text_of_only_spaces_is_empty_text(tmp_path: Path) -> None:
     assert "empty" in lines[0]
     assert lines[1].startswith(f"{folder.as_posix()}/themes.yaml:3:12: error[invalid-value] "
                                "'label' is empty")
+
+
+def test_an_attribute_spelt_unlike_its_vocabulary_is_still_checked(tmp_path: Path) -> None:
+    """'Setting' is the setting field by the one rule for names, so its vocabulary governs it."""
+    folder = tmp_path / "spelt"
+    folder.mkdir()
+    (folder / "studies.yaml").write_text(
+        "vocabularies:\n  setting: [community, inpatient]\nstudies:\n"
+        "  - id: a\n    attributes: {setting: community}\n"
+        "  - id: b\n    attributes: {Setting: comunity}\n")
+    (folder / "themes.yaml").write_text("themes:\n  - id: t\n    label: T\n    studies: [a, b]\n")
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1
+    codes = [line.split(": ", 2)[1].split(" ")[0] for line in result.stdout.splitlines()]
+    assert codes == ["warning[near-duplicate]", "error[not-in-vocabulary]"]
+    assert ":7:27: error[not-in-vocabulary] 'comunity' is not in the setting vocabulary" \
+        in result.stdout

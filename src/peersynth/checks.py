@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from peersynth.diagnostics import Diagnostic, make
 from peersynth.loading import Document, YamlPath
+from peersynth.matching import field_key
 from peersynth.models import SLUG_PATTERN
 from peersynth.review import DEFAULT_VOCABULARIES, StudiesFile, Study, Theme, ThemesFile
 from peersynth.suggest import Suggester
@@ -207,8 +208,11 @@ def _vocabularies(ctx: Context) -> Iterator[Diagnostic]:
     vocabularies = ctx.studies.all_vocabularies
     allowed = {name: frozenset(values) for name, values in vocabularies.items()
                if name not in ctx.broken_vocabularies}
+    # An attribute governs by the one rule for field names: 'Setting' is the setting field.
+    governing = {field_key(name): name for name in allowed}
     suggesters: dict[str, Suggester] = {}
-    for name, value, path in _vocabulary_values(ctx):
+    for written, value, path in _vocabulary_values(ctx):
+        name = written if written in allowed else governing.get(field_key(written), written)
         if name in allowed and value not in allowed[name]:
             diagnostic = ctx.at(ctx.studies_doc, "not-in-vocabulary", path,
                                 f"'{value}' is not in the {name} vocabulary "

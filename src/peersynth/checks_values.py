@@ -7,13 +7,14 @@ cited or searched one way. Surrounding spaces and Unicode normalisation are fixe
 when the review is loaded and are invisible in any output, so they are not reported.
 
 Compared: countries (unless a countries vocabulary governs them), each attribute's
-values (unless a vocabulary of its name governs them: outside one, a value is a
-`not-in-vocabulary` error already), the entries of each declared vocabulary, and
-attribute names across all studies and vocabularies. Each spelling other than the
-preferred one is reported at every place it occurs, naming the preferred spelling
-and the line where that first occurs. Preferred: the vocabulary's, else the most
-frequent, ties to the first in reference order, as the reports show it. One pass
-over the values, dictionaries keyed by `value_key`: no comparison of all pairs.
+values (unless a vocabulary whose name matches the field's, as field names match,
+governs them: outside one, a value is a `not-in-vocabulary` error already), the entries
+of each declared vocabulary, and attribute names across all studies and vocabularies.
+Each spelling other than the preferred one is reported at every place it occurs, naming
+the preferred spelling and the line where that first occurs. Preferred: the
+vocabulary's, else the most frequent, ties to the first in reference order, as the
+reports show it. One pass over the values, dictionaries keyed by `value_key`: no
+comparison of all pairs.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def _split_groups(ctx: Context, fixed_values: Groups, fixed_names: Groups,
     distinct spellings alone: a review has few, and most have no such group at all."""
     studies = ctx.studies.studies
     vocabularies = ctx.studies.all_vocabularies
+    governed = {field_key(name) for name in vocabularies}
     values: dict[tuple[str, str], set[str]] = {}
     names: dict[tuple[str, str], set[str]] = {}
     if "countries" not in vocabularies:
@@ -102,7 +104,7 @@ def _split_groups(ctx: Context, fixed_values: Groups, fixed_names: Groups,
     for name, value in set(chain.from_iterable(s.attributes.items() for s in studies)):
         names.setdefault(("", field_key(name)), set()).add(name)
         text = str(value)
-        if name not in vocabularies and text:
+        if field_key(name) not in governed and text:
             values.setdefault((field_key(name), value_key(text)), set()).add(text)
     for name in ctx.studies.vocabularies:
         if name not in _BUILTIN_VOCABULARIES:
@@ -114,6 +116,7 @@ def _places(ctx: Context, split_values: set[tuple[str, str]],
             split_names: set[tuple[str, str]]) -> tuple[list[_Place], list[_Place]]:
     """Every occurrence of a value or attribute name of the given groups."""
     vocabularies = ctx.studies.all_vocabularies
+    governed = {field_key(name) for name in vocabularies}
     raw = ctx.studies_doc.data
     raw_studies = raw.get("studies") if isinstance(raw, dict) else None
     raw_vocabularies = raw.get("vocabularies") if isinstance(raw, dict) else None
@@ -135,9 +138,9 @@ def _places(ctx: Context, split_values: set[tuple[str, str]],
             group = ("", field_key(name))
             if group in split_names:
                 names.append(_Place(group, name, where, rank, key=True))
-            # Values a vocabulary of this very name governs are checked against it.
+            # Values a vocabulary governs (by the one rule for names) are checked against it.
             group = (field_key(name), value_key(str(value)))
-            if name not in vocabularies and group in split_values:
+            if field_key(name) not in governed and group in split_values:
                 values.append(_Place(group, str(value), where, rank))
     for number, name in enumerate(ctx.studies.vocabularies):
         group = ("", field_key(name))
