@@ -400,6 +400,134 @@ def unicode_in_value(rng: random.Random, data: bytes) -> bytes:
         data[where:]
 
 
+# ----------------------------------------------------------------------------- amplifiers
+#
+# Small files that cost much to read, check or print: each adds, at the end of a
+# file (so that most land inside the `studies:` or `themes:` list of a seed), or in
+# its vocabularies, content whose size grows by far more than its text does. They
+# change both files at once (codings must name studies), so they are not Mutators.
+
+Amplifier = Callable[[random.Random, bytes, bytes], tuple[bytes, bytes]]
+
+
+def _eol(data: bytes) -> bytes:
+    """`data` ending in a line break, so that a block can be appended."""
+    return data if not data or data.endswith((b"\n", b"\r")) else data + b"\n"
+
+
+def _long_scalar(rng: random.Random) -> bytes:
+    size = rng.choice([10_000, 100_000, 1_000_000])
+    piece = rng.choice([b"x", b"ab ", b"\xc3\xa9", b"\\u001b[31m", b"\\n::error::x "])
+    body = piece * (size // len(piece))
+    return b'"' + body + b'"'
+
+
+def alias_long_scalar(rng: random.Random, studies: bytes,
+                      themes: bytes) -> tuple[bytes, bytes]:
+    """One long scalar anchored once and aliased thousands of times: a title or note of
+    many studies, the authors of one study, or the label of many themes."""
+    count = rng.choice([1_000, 5_000, 9_999])
+    scalar = _long_scalar(rng)
+    form = rng.randrange(3)
+    if form == 0:  # many studies share one long title or note
+        name = rng.choice([b"title", b"note"])
+        block = [b"  - id: amp0\n    countries: [Chile]\n    %s: &long %s\n" % (name, scalar)]
+        block += [b"  - id: amp%d\n    %s: *long\n" % (i, name) for i in range(1, count)]
+        return _eol(studies) + b"".join(block), themes
+    if form == 1:  # one study whose authors are the long scalar, thousands of times
+        authors = b", ".join([b"&long " + scalar] + [b"*long"] * (count - 1))
+        study = b"  - id: amp0\n    year: 2020\n    authors: [%s]\n" % authors
+        return _eol(studies) + study, _eol(themes) + (
+            b"  - id: amp-theme\n    label: Amplified\n    studies: [amp0]\n")
+    # many themes share one long label, each coding the same new study
+    lines = [b"  - {id: amp0, label: &long %s, studies: [amp]}\n" % scalar]
+    lines += [b"  - {id: amp%d, label: *long, studies: [amp]}\n" % i for i in range(1, count)]
+    return _eol(studies) + b"  - id: amp\n    countries: [Chile]\n", \
+        _eol(themes) + b"".join(lines)
+
+
+def _with_vocabulary(studies: bytes, line: bytes) -> bytes:
+    """`studies` with one more vocabulary line, under its `vocabularies:` or a new one."""
+    found = re.search(rb"^vocabularies:[ \t]*\r?\n", studies, re.M)
+    if found:
+        return studies[:found.end()] + line + studies[found.end():]
+    start = 3 if studies.startswith(b"\xef\xbb\xbf") else 0
+    return studies[:start] + b"vocabularies:\n" + line + studies[start:]
+
+
+def huge_vocabulary(rng: random.Random, studies: bytes,
+                    themes: bytes) -> tuple[bytes, bytes]:
+    """A vocabulary of thousands of values, and studies whose value is not among them."""
+    size = rng.choice([1_000, 5_000, 20_000])
+    width = rng.choice([1, 10, 40])
+    key = rng.choice([b"setting", b"countries", b"design", b"amp_field"])
+    values = b", ".join(b"v%d-%s" % (i, b"w" * width) for i in range(size))
+    studies = _with_vocabulary(studies, b"  %s: [%s]\n" % (key, values))
+    outside = rng.choice([1, 100, 2_000])
+    if key == b"countries":
+        value = b"countries: [Atlantis%d]"
+    elif key == b"design":
+        value = b"design: other%d"
+    else:
+        value = b"attributes: {" + key + b": v%dx}"
+    block = b"".join(b"  - id: amp%d\n    %s\n" % (i, value % i) for i in range(outside))
+    return _eol(studies) + block, themes
+
+
+def many_unknown_ids(rng: random.Random, studies: bytes,
+                     themes: bytes) -> tuple[bytes, bytes]:
+    """A theme coding thousands of study ids that no study has."""
+    count = rng.choice([1_000, 10_000, 100_000])
+    ids = b", ".join(b"zz%xq" % (i * 2654435761 % 2**32) for i in range(count))
+    return studies, _eol(themes) + (
+        b"  - id: amp-unknown\n    label: Unknown\n    studies: [%s]\n" % ids)
+
+
+def near_miss_ids(rng: random.Random, studies: bytes,
+                  themes: bytes) -> tuple[bytes, bytes]:
+    """Thousands of studies, and a theme coding ids one edit away from theirs: each
+    unknown id has many close candidates for its did-you-mean suggestion."""
+    count = rng.choice([1_000, 5_000, 10_000])
+    misses = rng.choice([100, 1_000, 10_000])
+    new = b"".join(b"  - {id: study-%05d, countries: [Chile]}\n" % i for i in range(count))
+    edits = [b"studi-%05d", b"study-%05dx", b"stdy-%05d", b"study_%05d"]
+    coded = b", ".join(rng.choice(edits) % rng.randrange(count) for _ in range(misses))
+    return _eol(studies) + new, _eol(themes) + (
+        b"  - id: amp-near\n    label: Near misses\n    studies: [study-00000, %s]\n" % coded)
+
+
+def million_items(rng: random.Random, studies: bytes,
+                  themes: bytes) -> tuple[bytes, bytes]:
+    """About a million short list items, within the size limit: a study's authors, a
+    theme's codings of one study (a million duplicates), or a list no field takes."""
+    count = rng.choice([300_000, 1_000_000])
+    form = rng.randrange(3)
+    if form == 0:
+        items = b", ".join([b"A"] * count)
+        return _eol(studies) + b"  - id: amp0\n    authors: [%s]\n" % items, themes
+    if form == 1:
+        # A block sequence may sit at its key's indentation: 8 bytes an item.
+        block = rng.random() < 0.5
+        items = b"".join([b"    - a\n"] * count) if block \
+            else b"[" + b",".join([b"a"] * count) + b"]\n"
+        return _eol(studies) + b"  - id: a\n    countries: [Chile]\n", \
+            _eol(themes) + b"  - id: amp-many\n    label: Many\n    studies:" + \
+            (b"\n" + items if block else b" " + items)
+    return b"extra: [" + b",".join([b"1"] * count) + b"]\n" + studies, themes
+
+
+AMPLIFIERS: dict[str, Amplifier] = {
+    "alias-long-scalar": alias_long_scalar,
+    "huge-vocabulary": huge_vocabulary,
+    "many-unknown-ids": many_unknown_ids,
+    "near-miss-ids": near_miss_ids,
+    "million-items": million_items,
+}
+# The share of inputs that start with an amplifier: they are few, because each costs
+# up to a second or two a run where another input costs milliseconds.
+AMPLIFY = 0.003
+
+
 MUTATORS: dict[str, Mutator] = {
     "flip-bits": flip_bits,
     "random-bytes": random_bytes,
@@ -448,9 +576,20 @@ def mutate(seeds: list[Review], seed: int, index: int) -> Review:
     base = seeds[rng.randrange(len(seeds))]
     files = [base.studies, base.themes]
     steps: list[str] = []
+    # Drawn from a generator of its own, so that adding amplifiers changed no other input.
+    amplify = random.Random(f"amplify:{seed}:{index}")
+    if amplify.random() < AMPLIFY:
+        name = amplify.choice(sorted(AMPLIFIERS))
+        studies, themes = AMPLIFIERS[name](amplify, files[0], files[1])
+        if max(len(studies), len(themes)) <= MAX_FILE_BYTES:
+            files = [studies, themes]
+            steps.append(name)
     names = list(MUTATORS)
     weights = [WEIGHTS[name] for name in names]
-    for _ in range(rng.choice([1, 1, 1, 2, 2, 3, 4])):
+    rounds = rng.choice([1, 1, 1, 2, 2, 3, 4])
+    if steps and amplify.random() < 0.5:
+        rounds = 0  # half the amplified inputs stay whole, to reach the checks and reports
+    for _ in range(rounds):
         which = rng.randrange(2)
         if rng.random() < 0.05:
             mutated = splice_other(rng, files[which], files[1 - which])
