@@ -525,7 +525,7 @@ AMPLIFIERS: dict[str, Amplifier] = {
 }
 # The share of inputs that start with an amplifier: they are few, because each costs
 # up to a second or two a run where another input costs milliseconds.
-AMPLIFY = 0.003
+AMPLIFY = 0.001
 
 
 MUTATORS: dict[str, Mutator] = {

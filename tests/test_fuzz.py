@@ -1,27 +1,42 @@
-"""A short, seeded fuzz run of validation, and the real command on a few mutated reviews.
+"""Short, seeded fuzz runs of validation and of the installed command, and the oracle.
 
-The long run is `python fuzz/run.py --inputs 100000 --seed 1 --jobs 2`; this is the
-same harness over a few hundred inputs, so any change that makes some broken input
-crash, lose its position or split a diagnostic shows up in the test suite.
+The long runs are `python fuzz/run.py --inputs 100000 --seed 1 --jobs 2` (validation
+in-process) and `python fuzz/run.py --mode e2e --inputs 100000 --seed 1 --jobs 2` (the
+command end to end; fuzz/README.md). These are the same harness over a few inputs,
+so any change that makes some broken input crash, lose its position, split a
+diagnostic, print a control character or disagree with its cached run shows up in
+the test suite.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fuzz import run  # noqa: E402
-from fuzz.mutate import MUTATORS, Review, limits_for, mutate, seed_reviews  # noqa: E402
-from fuzz.oracle import Finding, check_review  # noqa: E402
-from fuzz.run import fuzz, write_review  # noqa: E402
+from fuzz import e2e, run  # noqa: E402
+from fuzz.mutate import (  # noqa: E402
+    AMPLIFIERS,
+    MAX_FILE_BYTES,
+    MUTATORS,
+    Review,
+    limits_for,
+    mutate,
+    seed_reviews,
+)
+from fuzz.oracle import Finding, RunResult, check_review, check_run, check_variant  # noqa: E402
+from fuzz.run import Mode, fuzz, write_review  # noqa: E402
 
 from peersynth.loading import Limits  # noqa: E402
 from validation_cases import INVALID, assemble  # noqa: E402
@@ -30,6 +45,10 @@ SEED = 20240917
 SHORT_RUN = 400
 # Kinds of finding known to be open; empty: every finding fails the run.
 OPEN: set[str] = set()
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
+
+T = TypeVar("T")
 DIAGNOSTIC_LINE = re.compile(r"^.+\.yaml:\d+:\d+: (error|warning)\[[a-z0-9-]+\] ", re.M)
 
 
@@ -60,12 +79,18 @@ def test_every_mutator_runs_on_every_seed(seeds: list[Review]) -> None:
             assert isinstance(mutator(rng, b""), bytes)
 
 
+def amplified(review: Review) -> bool:
+    return bool(set(review.steps) & set(AMPLIFIERS))
+
+
 def test_short_fuzz_run(seeds: list[Review], tmp_path: Path) -> None:
     """No crash, no position-less error, no wrong exit, over a few hundred inputs."""
     found: dict[int, list[Finding]] = {}
     codes: set[str] = set()
     for index in range(SHORT_RUN):
         review = mutate(seeds, SEED, index)
+        if amplified(review):
+            continue  # run only under the workers' bounds: see the tests of the pools
         write_review(tmp_path, review)
         findings = check_review(tmp_path, review.files(), Limits(**limits_for(SEED, index)),
                                 codes)
@@ -92,6 +117,9 @@ def test_the_worker_pool_times_out_and_restarts_workers(monkeypatch: pytest.Monk
 
 
 def test_the_worker_pool_runs_inputs(tmp_path: Path) -> None:
+    # Amplified inputs are run by the long runs and, at their smallest, by
+    # test_the_worker_pool_bounds_amplified_inputs: none is among these.
+    assert not any(amplified(mutate(seed_reviews(), SEED, i)) for i in range(20))
     tally = fuzz(20, SEED, jobs=2, timeout=60, max_rss_mb=4096, save=False, progress=False)
     assert tally.tried == 20
     assert {kind for kind in tally.kinds if kind not in OPEN} == set()
@@ -131,3 +159,240 @@ def test_a_line_break_in_a_value_stays_on_one_diagnostic_line(tmp_path: Path) ->
     folder = assemble(INVALID / "fuzz-line-break-in-message", tmp_path / "case")
     files = {name: (folder / name).read_bytes() for name in ("studies.yaml", "themes.yaml")}
     assert check_review(folder, files) == []
+
+
+# ----------------------------------------------------------------------------- amplifiers
+
+
+class Smallest(random.Random):
+    """Draws the first (the smallest) of every choice an amplifier makes."""
+
+    def choice(self, seq: SupportsLenAndGetItem[T]) -> T:
+        return seq[0]
+
+
+def test_every_amplifier_changes_both_files_within_the_size_bound(
+        seeds: list[Review]) -> None:
+    for name, amplifier in AMPLIFIERS.items():
+        for review in seeds:
+            studies, themes = amplifier(random.Random(name), review.studies, review.themes)
+            assert (studies, themes) != (review.studies, review.themes), name
+            assert max(len(studies), len(themes)) <= MAX_FILE_BYTES, name
+
+
+def test_the_amplifiers_make_what_they_say(seeds: list[Review]) -> None:
+    minimal = next(r for r in seeds if b"jones2021" in r.studies and len(r.studies) < 1000)
+    studies, themes = AMPLIFIERS["many-unknown-ids"](Smallest(1), minimal.studies,
+                                                     minimal.themes)
+    assert themes.count(b"zz") == 1_000
+    assert studies == minimal.studies
+    studies, _ = AMPLIFIERS["huge-vocabulary"](Smallest(1), minimal.studies, minimal.themes)
+    assert studies.count(b"-w") == 1_000  # values v0-w ... v999-w
+    # Half a million (the smaller choice) items, every one of them in the list.
+    studies, themes = AMPLIFIERS["million-items"](Smallest(1), minimal.studies, minimal.themes)
+    assert max(studies.count(b"A, "), themes.count(b",a"), themes.count(b"- a\n"),
+               studies.count(b",1")) >= 299_999
+    # One anchor, the rest aliases of it.
+    studies, themes = AMPLIFIERS["alias-long-scalar"](Smallest(0), minimal.studies,
+                                                      minimal.themes)
+    both = studies + themes
+    assert both.count(b"&long") == 1
+    assert both.count(b"*long") == 999
+
+
+def test_the_worker_pool_bounds_amplified_inputs(seeds: list[Review]) -> None:
+    """The amplified inputs, each in the end-to-end mode (validate only): bounded in time,
+    memory and output, whatever they expand to."""
+    found = {}
+    with tempfile.TemporaryDirectory(prefix="peersynth-e2e-") as tmp:
+        scratch = Path(tmp)
+        (scratch / "review").mkdir()
+        prepared = e2e.prepare(scratch, "fork")
+        try:
+            for name, amplifier in AMPLIFIERS.items():
+                review = Review(*amplifier(Smallest(0), seeds[0].studies, seeds[0].themes))
+                outcome = e2e.run_input(prepared, review, scratch / "review", {},
+                                        random.Random(0), count=0)
+                assert outcome.runs == 1
+                if outcome.findings:
+                    found[name] = [f.detail[:300] for f in outcome.findings]
+        finally:
+            prepared.close()
+    assert found == {}
+
+
+# ----------------------------------------------------------------------------- e2e
+
+
+def test_the_short_e2e_run_has_no_finding() -> None:
+    """Every variant (command, format, cache off/miss/hit) on 30 inputs, over two workers."""
+    # None amplified, so that each costs a fraction of a second.
+    assert not any(amplified(mutate(seed_reviews(), SEED, i)) for i in range(30))
+    tally = fuzz(30, SEED, jobs=2, timeout=60, max_rss_mb=4096, save=False, progress=False,
+                 mode=Mode("e2e", sample=None))
+    assert tally.tried == 30
+    assert tally.runs >= 30 * len(e2e.VARIANTS)
+    assert dict(tally.signatures) == {}, \
+        f"replay with: python fuzz/run.py --mode e2e --sample all --seed {SEED} --only N"
+
+
+def _run(command: str = "tally", fmt: str = "table", code: int = 0, stdout: bytes = b"",
+         stderr: bytes = b"", **more: object) -> RunResult:
+    return RunResult((command, "review", "--format", fmt), {}, code, stdout, stderr,
+                     **{"seconds": 0.1, "rss_mb": 50.0, **more})  # type: ignore[arg-type]
+
+
+def _kinds(run: RunResult, command: str = "tally", fmt: str = "table",
+           size: int = 1000) -> list[str]:
+    return [f.kind for f in check_run(command, fmt, run, size, True, 10, 1024)]
+
+
+def test_the_oracle_passes_a_clean_run() -> None:
+    assert _kinds(_run(stdout=b"Theme  n/N\nA \xe2\x80\x93 b  1/2\n",
+                       stderr=b"peersynth: note: x\n")) == []
+    assert _kinds(_run("validate", "github", 1,
+                       b"::error file=a,line=1,col=1,title=x::y%0A::z\n"), "validate",
+                  "github") == []
+
+
+@pytest.mark.parametrize("raw", [b"\x1b[31m", b"\x07", b"\t", b"\r", b"\x00", b"\x7f",
+                                 "\u0085".encode(), "\u009b".encode(), "\u2028".encode(),
+                                 "\u202e".encode(), b"\xff", b"\xed\xa0\x80"])
+def test_the_oracle_finds_a_raw_control_character(raw: bytes) -> None:
+    assert _kinds(_run(stdout=b"Theme " + raw + b"x\n")) == ["control"]
+    assert _kinds(_run(code=1, stderr=b"peersynth: " + raw + b"\n")) == ["control"]
+
+
+def test_the_oracle_finds_a_workflow_command_outside_validate_github() -> None:
+    line = b"A\n::error file=x::boom\n"
+    assert _kinds(_run(stdout=line)) == ["workflow"]
+    assert _kinds(_run(stdout=b"::warning::x\n")) == ["workflow"]
+    assert _kinds(_run("validate", "text", 1, line), "validate", "text") == ["workflow"]
+    assert _kinds(_run("validate", "github", 1, stderr=line), "validate", "github") \
+        == ["workflow"]
+    assert _kinds(_run(stdout=b"a ::error:: in a line\n")) == []
+
+
+def test_the_oracle_finds_tracebacks_exit_codes_and_bounds() -> None:
+    trace = (b'Traceback (most recent call last):\n  File "x.py", line 1, in f\n'
+             b"MemoryError\n")
+    found = check_run("tally", "json", _run(code=1, stderr=trace), 1000, True, 10, 1024)
+    assert [(f.kind, f.signature) for f in found] == [
+        ("traceback", 'traceback: MemoryError at File "x.py", line 1, in f')]
+    assert _kinds(_run(code=4)) == ["exit-code"]
+    assert _kinds(_run(code=130)) == ["exit-code"]
+    assert _kinds(_run(code=-11)) == ["crash"]
+    assert _kinds(_run(code=-9, timed_out=True)) == ["hang"]
+    assert _kinds(_run(seconds=10.5)) == ["hang"]
+    assert _kinds(_run(rss_mb=1025.0)) == ["memory"]
+    # Time and memory are bounds for inputs within the reading limits only.
+    assert check_run("tally", "table", _run(rss_mb=2000.0, seconds=11.0), 1000, False,
+                     10, 1024) == []
+    # 100 times 1,000 bytes of input plus 1 MiB: 1,148,576 bytes may be printed.
+    assert _kinds(_run(stdout=b"x" * 1_148_576)) == []
+    assert _kinds(_run(stdout=b"x" * 1_148_000, stderr=b"y" * 577)) == ["output"]
+    assert _kinds(_run("matrix", "json", stdout=b"{"), "matrix", "json") == ["render"]
+
+
+def test_the_oracle_compares_the_cached_runs_and_the_verdicts() -> None:
+    off = _run(stdout=b"A 1/2\n")
+    assert check_variant("tally", [off, off, off], _run("validate", "json")) == []
+    stale = _run(stdout=b"A 2/2\n")
+    found = check_variant("tally", [off, off, stale], _run("validate", "json"))
+    assert [f.signature for f in found] == ["cache: a cache hit in tally"]
+    assert "stdout differs at byte 2" in found[0].detail
+    failed = _run(code=1, stderr=b"error\n")
+    found = check_variant("tally", [failed, off, off], None)
+    assert [f.signature for f in found] == ["cache: a cache miss in tally",
+                                            "cache: a cache hit in tally"]
+    assert found[0].detail.startswith(
+        "a cache miss is not what --no-cache prints: exit code 1 vs 0")
+    # Exit 0 on files validate rejects; exit 1 on files it accepts (but cite THEME).
+    rejected = _run("validate", "json", 1)
+    assert [f.kind for f in check_variant("cite-theme", [off], rejected)] == ["verdict"]
+    assert [f.kind for f in check_variant("matrix", [failed], _run("validate", "json"))] \
+        == ["verdict"]
+    assert check_variant("cite-theme", [failed], _run("validate", "json")) == []
+
+
+# ----------------------------------------------------------------------------- launching
+
+
+@pytest.fixture
+def prepared(tmp_path: Path) -> Iterator[e2e.Prepared]:
+    ready = e2e.prepare(tmp_path, "fork")
+    yield ready
+    ready.close()
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return e2e.base_env(tmp_path, {}) | {"PEERSYNTH_CACHE_DIR": str(tmp_path / "cache")}
+
+
+def test_a_forked_run_prints_what_the_installed_command_prints(seeds: list[Review],
+                                                              tmp_path: Path) -> None:
+    folder = tmp_path / "review"
+    folder.mkdir()
+    (tmp_path / "exec").mkdir()
+    shell = e2e.prepare(tmp_path / "exec", "exec")
+    fork = e2e.prepare(tmp_path, "fork")
+    try:
+        for index, argv in ((3, ["validate", str(folder)]),
+                            (0, ["tally", str(folder), "--format", "markdown", "--no-cache"]),
+                            (11, ["cite", "role-clarity", str(folder), "--no-cache"]),
+                            (42, ["studies", str(folder), "--format", "json"])):
+            review = mutate(seeds, SEED, index) if index else seeds[0]
+            write_review(folder, review)
+            runs = [e2e.launch(launcher, argv, _env(tmp_path), 60, 2**24)
+                    for launcher in (fork, shell)]
+            assert (runs[0].code, runs[0].stdout, runs[0].stderr) == \
+                (runs[1].code, runs[1].stdout, runs[1].stderr), argv
+    finally:
+        fork.close()
+        shell.close()
+
+
+def test_a_run_is_killed_at_its_timeout(prepared: e2e.Prepared, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import peersynth.cli
+
+    monkeypatch.setattr(peersynth.cli, "main", lambda: time.sleep(60))  # the child's main
+    run = e2e.launch(prepared, ["tally"], _env(tmp_path), 0.5, 2**20)
+    assert run.timed_out
+    assert run.code == -9
+    assert _kinds(run) == ["hang"]
+
+
+def test_a_run_that_writes_without_end_is_stopped_at_the_cap(
+        prepared: e2e.Prepared, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import peersynth.cli
+
+    def flood() -> None:
+        while True:
+            sys.stdout.write("x" * 65536)
+
+    monkeypatch.setattr(peersynth.cli, "main", flood)
+    run = e2e.launch(prepared, ["tally"], _env(tmp_path), 30, 2**20)
+    # The write past the cap failed (EFBIG) rather than fill the disk: an uncaught
+    # OSError, so a traceback and exit 1, and exactly one byte more than the cap.
+    assert len(run.stdout) == 2**20 + 1
+    assert run.code == 1
+    assert b"File too large" in run.stderr
+    assert set(_kinds(run, size=0)) == {"output", "traceback"}
+
+
+def test_a_run_reports_its_peak_memory(prepared: e2e.Prepared, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import peersynth.cli
+
+    def grow() -> None:
+        block = bytearray(300 * 2**20)  # zero-filled: every page touched
+        os._exit(5 if block else 0)
+
+    monkeypatch.setattr(peersynth.cli, "main", grow)
+    run = e2e.launch(prepared, ["tally"], _env(tmp_path), 30, 2**20)
+    assert run.rss_mb >= 300
+    assert [f.kind for f in check_run("tally", "table", run, 1000, True, 10, 256)] == \
+        ["exit-code", "memory"]
