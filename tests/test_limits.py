@@ -268,3 +268,84 @@ def test_a_float_tag_on_a_long_integer_does_not_overflow() -> None:
     assert diagnostics == []
     assert doc is not None
     assert doc.data == {"a": float("inf")}
+
+
+# --------------------------------------------------------------------------- alias expansion cost
+
+
+def long_scalar_aliased(size: int, aliases: int) -> str:
+    """One `size`-character scalar anchored once and aliased `aliases` times: small on disk,
+    `size` * (`aliases` + 1) characters written out."""
+    lines = ["studies:", "  - id: s0", f"    note: &long {'x' * size}"]
+    lines += [f"  - id: s{n}\n    note: *long" for n in range(1, aliases + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_of_a_long_scalar_count_their_characters() -> None:
+    """200,000 characters aliased 1,000 times is 200 MB written out, from a 229 KB file: over
+    a 1 MiB budget at the sixth alias (6 x 200,000 = 1,200,000 > 1,048,576), though its
+    nodes (1,000) are within the node limit."""
+    text = long_scalar_aliased(200_000, 1_000)
+    assert len(text) < 230_000
+    _doc, diagnostics = parse_text(text, "f.yaml", Limits(max_file_bytes=1024 * 1024))
+    # Alias n is on line 3 + 2n; its '*' in column 11.
+    assert [(d.line, d.column, d.code) for d in diagnostics] == [(15, 11, "alias-limit")]
+    assert diagnostics[0].message == (
+        "aliases here repeat 1,200,000 characters of text, more than the 1 MiB a file may hold")
+    assert diagnostics[0].hint is not None
+    assert "PEERSYNTH_MAX_FILE_BYTES" in diagnostics[0].hint
+
+
+def test_the_character_budget_is_exact() -> None:
+    """Five aliases of 1,000 characters: 5,000 characters repeated, allowed at a limit of 5,000
+    and not at 4,999 (stated in bytes, as it is not a whole number of MiB)."""
+    text = long_scalar_aliased(1_000, 5)
+    assert codes(text, Limits(max_file_bytes=5_000)) == []
+    _doc, diagnostics = parse_text(text, "f.yaml", Limits(max_file_bytes=4_999))
+    assert [(d.line, d.column, d.code) for d in diagnostics] == [(13, 11, "alias-limit")]
+    assert diagnostics[0].message == (
+        "aliases here repeat 5,000 characters of text, more than the 4,999 bytes a file "
+        "may hold")
+
+
+def test_aliases_of_aliases_count_what_they_expand_to() -> None:
+    """`b` is four aliases of a 100-character `a`: its list is 400 characters, and each
+    `*b` repeats all 400: aliases in all repeat 4 x 100 + 3 x 400 = 1,600."""
+    text = ("a: &a " + "x" * 100 + "\n"
+            "b: &b [*a, *a, *a, *a]\n"
+            "c: [*b, *b, *b]\n")
+    assert codes(text, Limits(max_file_bytes=1_600)) == []
+    # At 1,599 the third *b (column 13 of line 3) passes it: 400 + 400 + 400 + 400 = 1,600.
+    assert codes(text, Limits(max_file_bytes=1_599)) == [(3, 13, "alias-limit")]
+
+
+def test_a_mapping_anchor_counts_its_keys_and_values() -> None:
+    """`&m {ab: cde, f: [gh]}` is 2 + 3 + 1 + 2 = 8 characters; two aliases repeat 16."""
+    text = "m: &m {ab: cde, f: [gh]}\nn: [*m, *m]\n"
+    assert codes(text, Limits(max_file_bytes=16)) == []
+    assert codes(text, Limits(max_file_bytes=15)) == [(2, 9, "alias-limit")]
+
+
+def test_a_review_with_a_few_small_anchors_validates_under_default_limits() -> None:
+    assert validate_folder(VALID / "anchors-within-limits").diagnostics == ()
+
+
+def test_a_megabyte_scalar_aliased_ten_thousand_times_is_refused_in_a_subprocess(
+        tmp_path: Path) -> None:
+    """The reported case: 1 MB aliased 9,999 times (1.3 MB on disk, 10 GB written out) ends
+    with alias-limit under a memory ceiling, where it used to write a 10 GB cache entry."""
+    folder = review(tmp_path, long_scalar_aliased(1_000_000, 9_999))
+    code = textwrap.dedent("""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (1024 * 2**20, 1024 * 2**20))
+        from peersynth.cli import main
+        sys.argv = ["peersynth", "tally", sys.argv[1]]
+        main()
+    """)
+    result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True,
+                            text=True, timeout=120, check=False,
+                            env={**os.environ, "PEERSYNTH_CACHE_DIR": str(tmp_path / "cache")})
+    assert "Traceback" not in result.stderr
+    assert "alias-limit" in result.stderr
+    assert "more than the 64 MiB a file may hold" in result.stderr
+    assert result.returncode == 1, result.stderr[-2000:]

@@ -6,6 +6,16 @@ some tags, and expand aliases without bound. Instead the parser's event stream
 (libyaml's C parser where present) is turned into values here, iteratively, so
 that duplicate keys, tags, nesting depth and alias expansion are all checked in
 one pass and no input can recurse or grow without limit.
+
+What an alias costs is what it expands to, not one node: every anchor records the
+nodes and the characters (a scalar's length; a collection's keys and values summed,
+aliases inside it included) of its value, and each alias adds both to running totals,
+in constant time. The nodes aliases repeat may not exceed ``max_alias_nodes``, and the
+characters they repeat may not exceed ``max_file_bytes``: the document written out
+may hold no more text than a file of the size limit could. Either breach is an
+``alias-limit`` error at the alias that crosses it. The values themselves are shared,
+not copied, so reading costs no more; the bound is for what is built from them
+(reports, cache entries) later.
 """
 
 from __future__ import annotations
@@ -160,16 +170,18 @@ class _Abort(Exception):
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "is_key", "is_map", "key", "path", "seen", "start_count")
+    __slots__ = ("anchor", "container", "is_key", "is_map", "key", "path", "seen", "start_chars",
+                 "start_count")
 
     def __init__(self, is_map: bool, container: dict[str, Any] | list[Any] | None,
                  path: YamlPath | None, anchor: str | None, start_count: int,
-                 is_key: bool) -> None:
+                 is_key: bool, start_chars: int = 0) -> None:
         self.is_map = is_map
         self.container = container
         self.path = path  # None: the node is being skipped, nothing under it is kept
         self.anchor = anchor
         self.start_count = start_count
+        self.start_chars = start_chars
         self.is_key = is_key
         self.key: Any = _NO_KEY
         self.seen: dict[str, Position] = {}
@@ -214,9 +226,13 @@ class _Builder:
         self.size = len(text) if text.endswith(("\n", "\r")) else len(text) - 1
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        # An anchor's value, and the nodes and characters it expands to.
+        self.anchors: dict[str, tuple[Any, int, int]] = {}
         self.nodes = 0
         self.alias_nodes = 0
+        # Characters of every scalar so far, keys included, aliases counted as expanded.
+        self.chars = 0
+        self.alias_chars = 0
         self.documents = 0
         self.root: Any = None
 
@@ -336,6 +352,7 @@ class _Builder:
 
     def _on_scalar(self, ev: events.ScalarEvent, pos: Position) -> None:
         self.nodes += 1
+        self.chars += len(ev.value)
         top, path, is_key = self._slot()
         if is_key:
             assert top is not None
@@ -344,7 +361,7 @@ class _Builder:
                             "remove the tag")
             self._take_key(top, ev.value, pos)
             if ev.anchor is not None:
-                self.anchors[ev.anchor] = (ev.value, 1)
+                self.anchors[ev.anchor] = (ev.value, 1, len(ev.value))
             return
         value = self._scalar(ev, pos)
         if self.record and path is not None and ev.tag is None and ev.implicit[0] \
@@ -352,7 +369,7 @@ class _Builder:
             self.plain[path] = ev.value
         self._store(top, path, value, pos)
         if ev.anchor is not None:
-            self.anchors[ev.anchor] = (value, 1)
+            self.anchors[ev.anchor] = (value, 1, len(ev.value))
 
     def _on_start(self, ev: events.CollectionStartEvent, pos: Position, mapping: bool) -> None:
         self.nodes += 1
@@ -379,12 +396,14 @@ class _Builder:
             self._store(top, path, container, pos)
         elif top is not None and top.is_map and not is_key:
             top.key = _DISCARD  # keep the parent's key slot closed until this node ends
-        self.stack.append(_Frame(mapping, container, path, ev.anchor, self.nodes, is_key))
+        self.stack.append(_Frame(mapping, container, path, ev.anchor, self.nodes, is_key,
+                                 self.chars))
 
     def _on_end(self) -> None:
         frame = self.stack.pop()
         if frame.anchor is not None and frame.container is not None:
-            self.anchors[frame.anchor] = (frame.container, self.nodes - frame.start_count + 1)
+            self.anchors[frame.anchor] = (frame.container, self.nodes - frame.start_count + 1,
+                                          self.chars - frame.start_chars)
         if self.stack:
             parent = self.stack[-1]
             if parent.is_map:
@@ -399,13 +418,22 @@ class _Builder:
             self.report("yaml-syntax", pos, f"alias '*{anchor}' names no anchor defined before it",
                         "define '&" + anchor + "' earlier in the file")
             raise _Abort
-        value, size = found
+        value, size, chars = found
         self.alias_nodes += size
         self.nodes += size
+        self.alias_chars += chars
+        self.chars += chars
         if self.alias_nodes > self.limits.max_alias_nodes:
             self.report("alias-limit", pos,
                         f"aliases expand to more than {self.limits.max_alias_nodes} nodes",
                         "write the values out, or raise PEERSYNTH_MAX_ALIAS_NODES")
+            raise _Abort
+        if self.alias_chars > self.limits.max_file_bytes:
+            self.report("alias-limit", pos,
+                        f"aliases here repeat {self.alias_chars:,} characters of text, more "
+                        f"than the {_size(self.limits.max_file_bytes)} a file may hold",
+                        "write the text out once instead of repeating a long value through "
+                        "aliases, or raise PEERSYNTH_MAX_FILE_BYTES")
             raise _Abort
         top, path, is_key = self._slot()
         if is_key:
@@ -418,6 +446,12 @@ class _Builder:
                 top.key = _DISCARD
             return
         self._store(top, path, value, pos)
+
+
+def _size(limit: int) -> str:
+    """A size limit as people set it: whole mebibytes as such, anything else in bytes."""
+    mib = 1024 * 1024
+    return f"{limit // mib:,} MiB" if limit % mib == 0 else f"{limit:,} bytes"
 
 
 def _byte_position(data: bytes, offset: int) -> Position:
