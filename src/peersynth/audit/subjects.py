@@ -1,0 +1,101 @@
+"""Which theme a claim is about: the heading it sits under, or a theme named beside it.
+
+Headings are matched to themes the way `peersynth cite THEME` matches its argument
+(analysis.find_theme: id or label, a unique beginning, a small typo); a theme label
+named in the claim's sentence settles it too. What cannot be settled stays None,
+and the claim is reported as unattributed rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from peersynth.analysis import ThemeNotFound, find_theme
+from peersynth.audit.documents import THEME_HEADING
+from peersynth.review import Review, Theme
+
+_NUMBERING: Final = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVXivx]+\.|[A-Za-z]\))\s+")
+# Where a sentence ends: . ! or ? and space before a capital, a digit or a quote.
+_SENTENCE_END: Final = re.compile(r"[.!?][\"'\u201d\u2019)]?\s+(?=[A-Z0-9\"'\u201c\u2018(])")
+
+
+def heading_topic(text: str) -> str:
+    """What a heading names: "Subtheme 1: role clarity" -> "role clarity",
+    "3.2 Leadership" -> "Leadership"."""
+    found = THEME_HEADING.search(text)
+    if found is not None:
+        return found.group("topic").strip()
+    return _NUMBERING.sub("", text).strip().rstrip(":.")
+
+
+def heading_theme(review: Review, text: str) -> Theme | None:
+    topic = heading_topic(text)
+    if not topic:
+        return None
+    try:
+        return find_theme(review, topic)
+    except ThemeNotFound:
+        return None
+
+
+def sentence_bounds(text: str, offset: int) -> tuple[int, int]:
+    """The start and end of the sentence holding `offset`."""
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        if end.end() > offset:
+            return start, end.start() + 1
+        start = end.end()
+    return start, len(text)
+
+
+class ThemeNames:
+    """Finds the themes whose label a stretch of text names (case, and spaces or hyphens
+    between words, aside)."""
+
+    def __init__(self, review: Review) -> None:
+        self._themes = [theme for theme, _ in review.themes_file.walk()]
+        self._patterns = [
+            re.compile(r"(?<!\w)" + r"[\s\-]+".join(map(re.escape, theme.label.split()))
+                       + r"(?!\w)", re.IGNORECASE) if theme.label.split() else None
+            for theme in self._themes]
+
+    def named(self, text: str) -> list[Theme]:
+        spans: list[tuple[int, int, Theme]] = []
+        for theme, pattern in zip(self._themes, self._patterns, strict=True):
+            found = pattern.search(text) if pattern is not None else None
+            if found is not None:
+                spans.append((found.start(), found.end(), theme))
+        # "Leadership" inside "Shared leadership" names only the longer theme.
+        kept = [(s, e, t) for s, e, t in spans
+                if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)]
+        return list({t.id: t for _, _, t in kept}.values())
+
+
+@dataclass
+class Sections:
+    """The headings above the current paragraph, and the theme each names."""
+
+    review: Review
+    stack: list[tuple[int, Theme | None]] = field(default_factory=list)
+
+    def heading(self, level: int, text: str) -> Theme | None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        theme = heading_theme(self.review, text)
+        self.stack.append((level, theme))
+        return theme
+
+    @property
+    def theme(self) -> Theme | None:
+        """The theme of the nearest heading above that names one."""
+        return next((theme for _, theme in reversed(self.stack) if theme is not None), None)
+
+
+def settle(section: Theme | None, named: list[Theme]) -> Theme | None:
+    """A claim's theme: the section's, unless its sentence names another single theme;
+    None when the sentence names several others, or nothing settles it."""
+    if not named or (section is not None and any(t.id == section.id for t in named)):
+        return section
+    return named[0] if len(named) == 1 else None
