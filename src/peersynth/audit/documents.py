@@ -180,7 +180,17 @@ def read_document(path: Path, limits: Limits) -> Document:
     """The manuscript at `path` as paragraphs; PeersynthError (exit 3) when it cannot be
     read, is too large, is not UTF-8 text or a real .docx, or holds no text."""
     name = path.as_posix()
-    data = read_bytes(path, name, limits)
+    if not path.exists():
+        raise PeersynthError(f"{name} does not exist", "check the manuscript's path")
+    if path.is_dir():
+        raise PeersynthError(f"{name} is a folder, not a manuscript",
+                             "give the .md, .txt or .docx file itself")
+    try:
+        data = read_bytes(path, name, limits)
+    except PeersynthError as error:
+        if "regular file" in error.message:  # a device or a pipe: the hint names YAML
+            error.hint = "give the manuscript file itself"
+        raise
     if isinstance(data, list):
         raise PeersynthError(f"{name}: {data[0].message}", data[0].hint)
     suffix = path.suffix.lower()
