@@ -235,6 +235,9 @@ class _Builder:
         self.alias_chars = 0
         self.documents = 0
         self.root: Any = None
+        # The latest scalar: a syntax error just after a quoted one that ran over lines is
+        # most likely a quote left open where that value began.
+        self.last_scalar: events.ScalarEvent | None = None
 
     def report(self, code: str, pos: Position, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(make(code, self.file, pos[0], pos[1], message, hint))
@@ -352,6 +355,7 @@ class _Builder:
 
     def _on_scalar(self, ev: events.ScalarEvent, pos: Position) -> None:
         self.nodes += 1
+        self.last_scalar = ev
         self.chars += len(ev.value)
         top, path, is_key = self._slot()
         if is_key:
@@ -448,6 +452,191 @@ class _Builder:
         self._store(top, path, value, pos)
 
 
+# ----------------------------------------------------------------- syntax errors in plain words
+
+# Longer values are not written out in a hint: it would not fit a line anyway.
+_MAX_FIX_CHARS: Final = 200
+_COMMENT: Final = re.compile(r"[ \t]#")
+# The start of a line up to its first 'key: ' (after any '- ' of list items).
+_KEY_PREFIX: Final = re.compile(r"[ \t]*(?:-[ \t]+)*([^\s#:][^:#]*?|\"[^\"]*\"|'[^']*'):[ \t]")
+_CLOSING: Final = {"[": "]", "{": "}"}
+_LIST_DASHES: Final = re.compile(r"^(?:-[ \t]+)+")
+
+
+def _source_line(text: str, index: int) -> tuple[str, int]:
+    """The source line holding character `index`, and the index's offset within it."""
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    ends = [end for end in (text.find("\n", index), text.find("\r", index)) if end >= 0]
+    return text[start:min(ends, default=len(text))], index - start
+
+
+def _plain_value(raw: str) -> str:
+    """The text of a value as written to the end of its line, without a trailing comment."""
+    comment = _COMMENT.search(raw)
+    return (raw[:comment.start()] if comment else raw).strip()
+
+
+def _quoted(value: str) -> str:
+    """`value` in the quotes that need no escapes inside: double unless it holds '"' or '\\'."""
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _fix(prefix: str, value: str) -> str | None:
+    """`prefix` and `value` quoted, as a line to paste; None when too long to show."""
+    if not value or len(prefix) + len(value) > _MAX_FIX_CHARS:
+        return None
+    return f"{prefix} {_quoted(value)}".strip()
+
+
+def explain_syntax(exc: yaml.MarkedYAMLError, text: str, where: Any,
+                   last: events.ScalarEvent | None = None) -> tuple[Position | None, str,
+                                                                   str | None]:
+    """What a parser error means in a reviewer's terms, where to look, and what to do.
+
+    `where` turns a parser mark into a position; `last` is the scalar read last. The
+    parser's own sentence names the grammar rule it was in ("did not find expected key");
+    the problems people meet are few, and each is recognised from that sentence and the
+    source text around it.
+    Returns None as the position when the parser's problem mark is the right place.
+    """
+    problem = exc.problem or exc.context or "invalid YAML"
+    context = exc.context or ""
+    pm, cm = exc.problem_mark, exc.context_mark
+    index = pm.index if pm is not None else 0
+    line, col = _source_line(text, index)
+    char = text[index] if index < len(text) else ""
+
+    if last is not None and last.style in ("'", '"') and pm is not None:
+        opened, closed = last.start_mark, last.end_mark
+        if opened is not None and closed is not None and opened.line < closed.line == pm.line:
+            quote = text[opened.index] if opened.index < len(text) else last.style
+            return where(opened), f"this quote ({quote}) is not closed on its line, so the " \
+                f"value runs on to the {quote} at line {where(closed)[0]}", \
+                f"add the closing {quote} where the value ends"
+    if context == "while scanning a quoted scalar" and cm is not None and problem in (
+            "found unexpected end of stream", "found unexpected document indicator"):
+        quote = text[cm.index] if cm.index < len(text) else '"'
+        inside = "''" if quote == "'" else '\\"'
+        return where(cm), f"this quote ({quote}) is never closed", (
+            f"add the closing {quote} where the value ends; a {quote} inside the value is "
+            f"written {inside}")
+    if problem.startswith("found a tab character") or (
+            problem == "found character that cannot start any token" and char == "\t"):
+        return None, "a tab is used for indentation here; YAML indents with spaces only", \
+            "replace the tab with spaces"
+    if problem.startswith("mapping values are not allowed"):
+        key = _KEY_PREFIX.match(line)
+        if key is not None and key.end() <= col:
+            fix = _fix(key.group(1) + ":", _plain_value(line[key.end():]))
+            return None, "a ': ' inside an unquoted value ends the key", (
+                f"put the whole value in quotes: {fix}" if fix else
+                "put the whole value in quotes")
+        if len(line[:col].strip()) > 1024:
+            return None, "a key longer than 1,024 characters", "shorten the key"
+        first = len(line) - len(line.lstrip())
+        at = where(pm)
+        return (at[0], at[1] + first - col), (
+            "YAML reads this line as more of the text on the line above, where no ': ' may "
+            "appear"), (
+            "if this is a key, indent it exactly as the other keys of its mapping and check "
+            "that the line above has its ':'; if it continues that text, quote the whole text")
+    if problem.startswith("found unknown escape character"):
+        return None, f"'{text[index:index + 2]}' is not an escape sequence YAML knows inside " \
+            "double quotes", "write a backslash as '\\\\', or put the value in single quotes, " \
+            "where a backslash is an ordinary character"
+    if problem == "found character that cannot start any token":
+        reserved = " (it is reserved in YAML)" if char in "@`" else ""
+        before = _LIST_DASHES.sub("", line[:col].strip())
+        fix = None if before.endswith(("[", "{", ",")) else _fix(before, _plain_value(line[col:]))
+        return None, f"a value cannot start with '{char}'{reserved}", (
+            f"put the whole value in quotes: {fix}" if fix else "put the value in quotes")
+    if problem == "could not find expected ':'" and cm is not None:
+        start, offset = _source_line(text, cm.index)
+        word = _plain_value(start[offset:])
+        named = f"'{word}'" if len(word) <= _MAX_FIX_CHARS else "this line"
+        return where(cm), f"{named} has no ':' after it, so it is neither a key nor a value", \
+            "write it as 'key: value', or, if it continues the text above, put that whole " \
+            "text in quotes"
+    if problem == "did not find expected key":
+        before = line[:col].rstrip()
+        key = _KEY_PREFIX.match(line)
+        if before.endswith(("'", '"')) and key is not None and key.end() <= col:
+            fix = _fix(key.group(1) + ":", _plain_value(line[key.end():]))
+            return None, "text follows the closing quote of a value", (
+                f"put the whole value in one pair of quotes: {fix}" if fix else
+                "put the whole value in one pair of quotes")
+        if not before.strip():
+            start = f" (its first key is at line {where(cm)[0]})" if cm is not None else ""
+            return None, "this line's indentation matches no mapping above it", (
+                f"indent it exactly as the other keys of the mapping it belongs to{start}")
+        return None, f"'{char}' is not expected after a complete value", \
+            "remove it, or put the whole value in quotes"
+    if problem == "did not find expected '-' indicator":
+        started = f" that starts at line {where(cm)[0]}" if cm is not None else ""
+        if char == "-":
+            return None, "this item's '-' lines up with no list above it", \
+                "indent it exactly as the other items of its list"
+        content = len(line) - len(line.lstrip())
+        if cm is not None and content == where(cm)[1] - 1:
+            return None, f"this line is at the indentation of the list{started} but is not an " \
+                "item ('- ')", "indent it to line up with the keys of the item above, or " \
+                "start a new item with '- '"
+        return None, f"this line's indentation matches neither the list{started} nor the keys " \
+            "of its items", "indent it to line up with the keys of the item above"
+    if problem in ("did not find expected ',' or ']'", "did not find expected ',' or '}'") \
+            and cm is not None:
+        opener = text[cm.index] if cm.index < len(text) else "["
+        close = _CLOSING.get(opener, problem[-2])
+        kind = "list" if close == "]" else "mapping"
+        open_line, _ = _source_line(text, cm.index)
+        indent = len(open_line) - len(open_line.lstrip())
+        content = len(line) - len(line.lstrip())
+        if index >= len(text.rstrip()) or (where(pm)[0] > where(cm)[0] and content <= indent):
+            return where(cm), f"this '{opener}' is never closed with '{close}'", \
+                f"add '{close}' after the last item of the {kind}"
+        return None, f"expected ',' between items, or '{close}' to close the {kind} opened at " \
+            f"line {where(cm)[0]}", (
+            "separate items with ', ', and put an item that holds ': ', ',', '[' or '{' in "
+            "quotes")
+    if problem.startswith("block sequence entries are not allowed"):
+        before = line[:col].strip()
+        item = _plain_value(line[col + 1:])
+        if before.endswith(":") and item and len(line) <= _MAX_FIX_CHARS:
+            return None, "a list cannot start on the same line as its key", (
+                f"write {before} [{item}], or put '- {item}' on a line of its own below, "
+                "indented")
+        return None, "a list item ('- ') cannot start here", \
+            "put each item on a line of its own, indented under its key"
+    if problem == "did not find expected alphabetic or numeric character" and cm is not None \
+            and context in ("while scanning an anchor", "while scanning an alias"):
+        mark = text[cm.index] if cm.index < len(text) else "&"
+        what = "an anchor" if mark == "&" else "an alias"
+        return where(cm), f"'{mark}' at the start of a value begins {what} and must be " \
+            "followed by its name", f"to write text that starts with '{mark}', put it in quotes"
+    if problem == "did not find expected node content":
+        if char in "]}":
+            return None, f"a closing '{char}' with no opening one", "remove it, or quote the value"
+        return None, f"no value can start with '{char}' here", \
+            "put the value in quotes, or remove the stray character"
+    if context == "while scanning a block scalar":
+        return None, "only a comment may follow '|' or '>' on the line that starts a block of " \
+            "text", "move the text to the lines below, indented, or put the value in quotes"
+    if context == "while scanning a directive" or problem == "found incompatible YAML document":
+        return None, "a line starting with '%' is a YAML directive that peersynth does not read", \
+            "remove the line, or put a value that starts with '%' in quotes"
+    if problem == "did not find expected <document start>":
+        return None, "text follows the file's only value", \
+            "a file starts with its top-level key, e.g. 'studies:', and holds one mapping"
+    if problem == "found undefined tag handle":
+        return None, f"'{_plain_value(line[col:]).split(' ')[0]}' is not a tag peersynth " \
+            "reads", "remove the tag; to write text that starts with '!', put it in quotes"
+    raw = f"{context}: {problem}" if context and context != problem else problem
+    return None, f"YAML cannot read the file from here ({raw})", \
+        "check the indentation and the quotes of this line and the one before it"
+
+
 def _size(limit: int) -> str:
     """A size limit as people set it: whole mebibytes as such, anything else in bytes."""
     mib = 1024 * 1024
@@ -502,10 +691,8 @@ def _run(builder: _Builder, text: str) -> bool:
                            "flatten the structure, or raise PEERSYNTH_MAX_DEPTH"
                            if depth < _PARSER_MAX_DEPTH else "flatten the structure")
             return False
-        problem = exc.problem or exc.context or "invalid YAML"
-        context = f"{exc.context} at line {builder.where(exc.context_mark)[0]}" if (
-            exc.context and exc.context_mark is not None and exc.problem) else None
-        builder.report("yaml-syntax", pos, problem, context)
+        at, message, hint = explain_syntax(exc, text, builder.where, builder.last_scalar)
+        builder.report("yaml-syntax", at or pos, message, hint)
         return False
     except yaml.reader.ReaderError as exc:
         character = exc.character
