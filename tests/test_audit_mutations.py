@@ -101,7 +101,7 @@ def mutated(mutation: Mutation) -> tuple[str, int]:
     lines = RESULTS_TEXT.split("\n")
     line = lines[mutation.line - 1]
     where = line.find(mutation.old)
-    assert where >= 0 and line.count(mutation.old) == 1, mutation
+    assert line.count(mutation.old) == 1, mutation
     lines[mutation.line - 1] = line.replace(mutation.old, mutation.new)
     return "\n".join(lines), where + mutation.new.index(mutation.at) + 1
 

@@ -105,7 +105,9 @@ def test_residue_alone_has_no_claims(tmp_path: Path) -> None:
     residue = tmp_path / "residue.txt"
     residue.write_text("留言 (0)\n\n沒有登入\ngif\n", encoding="utf-8")
     code, body = audit_json(residue, "--list")
-    assert code == 0 and body["findings"] == [] and body["summary"]["claims"] == 0
+    assert code == 0
+    assert body["findings"] == []
+    assert body["summary"]["claims"] == 0
 
 
 def test_text_output_ends_with_the_summary() -> None:

@@ -115,7 +115,7 @@ class _Values:
         words = phrase.split()
         for size in range(len(words), 0, -1):
             tail = words[-size:]
-            tries = [(tail, None)]
+            tries: list[tuple[list[str], str | None]] = [(tail, None)]
             if size > 1:
                 tries.append((tail[:-1], _FIELD_WORDS.get(tail[-1].lower())))
             for chosen, wanted in tries:
@@ -178,7 +178,7 @@ class _Judge:
         for paragraph in document.paragraphs:
             if paragraph.heading is not None:
                 self.close_section(paragraph)
-                theme = sections.heading(paragraph.heading, paragraph.text)
+                sections.heading(paragraph.heading, paragraph.text)
                 line, column = paragraph.position(0)
                 self.section = _Section(sections.theme, line, column)
                 continue
@@ -325,7 +325,8 @@ class _Judge:
         self.settle_claim("inconsistent")
 
     def flow(self, paragraph: Paragraph, claim: Claim) -> None:
-        assert claim.flow is not None and claim.n is not None
+        assert claim.flow is not None
+        assert claim.n is not None
         info = self.review.studies_file.review
         stated = getattr(info.flow, claim.flow) if info is not None and info.flow else None
         if stated is None and claim.flow == "included":
@@ -450,8 +451,8 @@ def _rounded(n: int, total: int, like: Decimal) -> Decimal:
     """n/N as a percent with as many decimals as `like`, halves up (as tally rounds)."""
     if total <= 0:
         return Decimal(-1)
-    places = max(0, -like.as_tuple().exponent) if isinstance(like.as_tuple().exponent, int) \
-        else 0
+    exponent = like.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
     if places == 0:
         whole = analysis.percent(n, total)
         return Decimal(-1) if whole is None else Decimal(whole)

@@ -103,6 +103,9 @@ class Pattern:
     regex: re.Pattern[str]
     build: Builder
     description: str
+    # Whether a match keeps later patterns off its span even when it makes no claim:
+    # "12 of 16 themes" is no count of studies, and "16 themes" in it is no total.
+    holds_span: bool = False
 
 
 def _fig(match: re.Match[str], group: str) -> Figure | None:
@@ -140,6 +143,8 @@ def _count(name: str) -> Builder:
                            value=match.group("adj"), value_start=match.start("adj"))]
         if _OTHER_NOUNS.match(text, match.end()):
             return []
+        if n is not None and total is not None and n.value > total.value:
+            return []  # "24/7" is no share of anything
         return [_claim(name, "count", match, n=n, total=total, percent=_pct(match))]
     return build
 
@@ -290,10 +295,11 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     Pattern("n-of-N", _compile(
         rf"(?P<n>{NUM})\s+(?:out\s+)?of\s+{_THE}(?P<N>{NUM})(?:\s+included)?"
         rf"(?:\s+{NOUN})?{_PERCENT}"), _count("n-of-N"),
-        "12 of the 16 included articles; Eleven of the sixteen; 8 of 16 studies (50%)"),
+        "12 of the 16 included articles; Eleven of the sixteen; 8 of 16 studies (50%)",
+        holds_span=True),
     Pattern("slash", _compile(rf"(?<![\d/.])(?P<n>\d{{1,6}})\s*/\s*(?P<N>\d{{1,6}})(?![\d/.])"
                               rf"(?:\s+{NOUN})?{_PERCENT}"),
-            _count("slash"), "12/16"),
+            _count("slash"), "12/16", holds_span=True),
     Pattern("flow-inclusion-of", _compile(
         rf"inclusion\s+of\s+(?P<n>{NUM})\s+{NOUN}"), _flow("included"),
         "resulting in the inclusion of 16 studies"),
@@ -380,7 +386,7 @@ def recognise(text: str) -> list[Claim]:
             built = [dataclasses.replace(claim, pattern=pattern.name)
                      for claim in pattern.build(match, text)]
             claims.extend(built)
-            if built:
+            if built or pattern.holds_span:
                 taken.append((match.start(), match.end()))
     claims.sort(key=lambda c: (c.start, c.kind == "citation"))
     return claims
