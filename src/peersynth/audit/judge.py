@@ -196,8 +196,11 @@ class _Judge:
         if not uncited:
             return
         refs = [s.ref for s in uncited if s.ref is not None]
-        shown = analysis.compress(refs) if len(refs) == len(uncited) else \
-            ", ".join(s.id for s in uncited)
+        unnumbered = [s.id for s in uncited if s.ref is None]
+        # As `cite` shows them: numbers, then the studies without one by id.
+        shown = ", ".join(filter(None, [
+            analysis.compress(refs),
+            f"(no ref: {', '.join(unnumbered)})" if unnumbered else ""])).replace(", (", " (")
         self.findings.append(Finding(
             self.name, section.line, section.column, "info", "uncited", "citation",
             theme.label, theme.label, None, shown,
