@@ -53,7 +53,8 @@ class Summary:
     warnings: int
 
     def line(self) -> str:
-        return (f"{self.claims} claims checked: {self.consistent} consistent, "
+        claims = "claim" if self.claims == 1 else "claims"
+        return (f"{self.claims} {claims} checked: {self.consistent} consistent, "
                 f"{self.inconsistent} inconsistent, {self.unattributed} unattributed")
 
 

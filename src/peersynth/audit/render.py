@@ -8,6 +8,7 @@ start a line of its own, or become a workflow command in a CI log.
 from __future__ import annotations
 
 import json
+import re
 from enum import Enum
 
 from peersynth.audit.judge import Audit, Finding
@@ -21,9 +22,13 @@ class AuditFormat(str, Enum):
     markdown = "markdown"
 
 
+_BREAKS = re.compile(r"[ \t\r\n]*[\r\n][ \t\r\n]*")
+
+
 def _quoted(text: str) -> str:
-    """A claim's text on one line, as written (runs of spaces, line breaks, one space)."""
-    return " ".join(text.split())
+    """A claim's text on one line: a claim across lines of a paragraph has its line break
+    read as a space. Every other character stays, for `visible` to escape."""
+    return _BREAKS.sub(" ", text)
 
 
 def finding_line(finding: Finding) -> str:
