@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import peersynth.cli.audit  # noqa: F401 - registers the audit command
 import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
 from peersynth.diagnostics import CODES
@@ -85,7 +86,8 @@ def test_every_command_is_documented_with_an_example() -> None:
     reference = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
     names = [command.name or (command.callback.__name__ if command.callback else "")
              for command in app.registered_commands]
-    assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init"}
+    assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init",
+                          "audit"}
     for name in names:
         assert f"peersynth {name}" in readme, name
         assert f"`peersynth {name}" in reference, name
