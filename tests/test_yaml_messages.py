@@ -171,3 +171,41 @@ def test_an_unrecognised_parser_error_keeps_its_sentence_beside_a_plain_one() ->
     assert message == ("YAML cannot read the file from here (while doing something: found "
                        "something new)")
     assert hint == "check the indentation and the quotes of this line and the one before it"
+
+
+# --------------------------------------------------------------------------- Unicode as read
+
+NFC = "C\u00f4te d'Ivoire"
+NFD = "Co\u0302te d'Ivoire"
+
+
+def test_values_and_keys_are_read_in_one_unicode_form() -> None:
+    doc, diagnostics = parse_text(f"a: {NFD}\nb: \"{NFD}\"\n{NFD}: [{NFD}]\nc: {NFC}\n",
+                                  "f.yaml")
+    assert diagnostics == []
+    assert doc is not None
+    assert doc.data == {"a": NFC, "b": NFC, NFC: [NFC], "c": NFC}
+    assert NFD not in doc.data
+
+
+def test_two_keys_equal_in_nfc_are_a_duplicate_at_the_second() -> None:
+    # "a: {" is 4 characters; the decomposed key is 14 code points (5-18), then ": 1, "
+    # (19-23): the second key starts at column 24.
+    _doc, diagnostics = parse_text(f"a: {{{NFD}: 1, {NFC}: 2}}\n", "f.yaml")
+    assert [(d.line, d.column, d.code) for d in diagnostics] == [(1, 24, "duplicate-key")]
+    assert diagnostics[0].message == f"key '{NFC}' appears twice in this mapping"
+
+
+def test_positions_of_decomposed_keys_count_the_code_points_as_written() -> None:
+    # The decomposed key is 14 code points, ": " two more: the value starts at column 17.
+    doc, _diagnostics = parse_text(f"{NFD}: x\nb: y\n", "f.yaml")
+    assert doc is not None
+    assert doc.position((NFC,)) == (1, 17)
+    assert doc.position((NFC,), key=True) == (1, 1)
+    assert doc.position(("b",)) == (2, 4)
+
+
+def test_an_anchor_and_its_alias_hold_the_same_normal_form() -> None:
+    doc, _diagnostics = parse_text(f"a: &x {NFD}\nb: *x\n", "f.yaml")
+    assert doc is not None
+    assert doc.data == {"a": NFC, "b": NFC}

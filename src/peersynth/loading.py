@@ -5,7 +5,10 @@ keys, read ``NO`` as ``False`` and ``0123`` as 83, build arbitrary objects for
 some tags, and expand aliases without bound. Instead the parser's event stream
 (libyaml's C parser where present) is turned into values here, iteratively, so
 that duplicate keys, tags, nesting depth and alias expansion are all checked in
-one pass and no input can recurse or grow without limit.
+one pass and no input can recurse or grow without limit. Every key and text value
+is read in Unicode NFC, so the composed and decomposed spellings of 'Côte' are one
+value, and two keys equal in NFC are a duplicate; positions still count the code
+points of the text as written.
 
 What an alias costs is what it expands to, not one node: every anchor records the
 nodes and the characters (a scalar's length; a collection's keys and values summed,
@@ -21,6 +24,7 @@ not copied, so reading costs no more; the bound is for what is built from them
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,9 +312,8 @@ class _Builder:
         if self.record:
             self.keys[(*top.path, key)] = pos
 
-    def _scalar(self, ev: events.ScalarEvent, pos: Position) -> Any:
+    def _scalar(self, ev: events.ScalarEvent, text: str, pos: Position) -> Any:
         tag = ev.tag
-        text = ev.value
         if tag is None or tag == "!":
             if tag is None and ev.implicit[0]:
                 return resolve_plain(text)
@@ -356,18 +359,23 @@ class _Builder:
     def _on_scalar(self, ev: events.ScalarEvent, pos: Position) -> None:
         self.nodes += 1
         self.last_scalar = ev
-        self.chars += len(ev.value)
+        text = ev.value
+        self.chars += len(text)
+        # One spelling of every text: NFC and NFD forms of 'Côte' are one key or value, and
+        # two keys equal in NFC are a duplicate. ASCII text is NFC already.
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
         top, path, is_key = self._slot()
         if is_key:
             assert top is not None
             if ev.tag not in _PLAIN_TAGS and ev.tag != _TAG + "str":
                 self.report("yaml-tag", pos, f"tag '{ev.tag}' on a key is not read by peersynth",
                             "remove the tag")
-            self._take_key(top, ev.value, pos)
+            self._take_key(top, text, pos)
             if ev.anchor is not None:
-                self.anchors[ev.anchor] = (ev.value, 1, len(ev.value))
+                self.anchors[ev.anchor] = (text, 1, len(ev.value))
             return
-        value = self._scalar(ev, pos)
+        value = self._scalar(ev, text, pos)
         if self.record and path is not None and ev.tag is None and ev.implicit[0] \
                 and not isinstance(value, str):
             self.plain[path] = ev.value
