@@ -106,3 +106,23 @@ def test_readme_quotes_the_committed_benchmark_table() -> None:
     quoted = re.findall(r"\d+\.\d+\u00d7", readme)
     assert quoted, "the README quotes the benchmark's ratios"
     assert set(quoted) <= measured
+
+
+def test_readme_audit_example_is_what_audit_prints(tmp_path: Path) -> None:
+    """The README's manuscript, audited against the shipped review, prints what it shows.
+    Worked out by hand: role clarity is 12 of 16 in the Results section, so "11 of the
+    16" is the one error; "eleven studies" is leadership's 11, and [44] is Berry et al."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Checking the manuscript", 1)[1]
+    manuscript = re.search(r"```markdown\n(.*?)```", section, flags=re.S)
+    shown = re.search(r"\$ peersynth audit manuscript\.md\n(.*?)```", section, flags=re.S)
+    assert manuscript is not None
+    assert shown is not None
+    (tmp_path / "manuscript.md").write_text(manuscript.group(1), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["audit", str(tmp_path / "manuscript.md"),
+                                 "--data", str(ROOT / "data")])
+    assert result.exit_code == 1
+    printed = (result.stdout + result.stderr).replace(f"{tmp_path.as_posix()}/", "")
+    assert printed == shown.group(1)
+    assert "the review has 12/16" in printed
