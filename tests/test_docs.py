@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import peersynth.cli.audit  # noqa: F401 - registers the audit command
+import peersynth.cli.audit
 import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
 from peersynth.diagnostics import CODES
