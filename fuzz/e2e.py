@@ -63,7 +63,7 @@ RUN_RSS_MB = 1024
 # judged on RSS, and low enough that two runaway runs cannot take the machine down.
 ADDRESS_SPACE = 4 * 2**30
 # How many variants of each input are run besides the validate baseline; chosen so that
-# 100,000 inputs on two cores take about 40 minutes (see fuzz/README.md).
+# 100,000 inputs on two cores take 40 to 50 minutes (see fuzz/README.md).
 DEFAULT_SAMPLE = 1
 
 TABLES = ("table", "markdown", "csv", "json", "latex")
