@@ -42,7 +42,7 @@ class Paragraph:
 
     def position(self, offset: int) -> tuple[int, int]:
         """The line and column (from 1) of the character at `offset`."""
-        index = bisect.bisect_right([start for start, _ in self.lines], offset) - 1
+        index = bisect.bisect_right(self.lines, offset, key=lambda pair: pair[0]) - 1
         start, line = self.lines[max(index, 0)]
         return line, offset - start + 1
 

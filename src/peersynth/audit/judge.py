@@ -8,6 +8,7 @@ it), percents round as the tally rounds (analysis.percent), characteristic count
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,7 +17,7 @@ from typing import Final, Literal
 from peersynth import analysis
 from peersynth.audit.documents import Document, Paragraph
 from peersynth.audit.patterns import Claim, Figure, recognise
-from peersynth.audit.subjects import Sections, ThemeNames, sentence_bounds, settle
+from peersynth.audit.subjects import Sections, Sentences, ThemeNames, settle
 from peersynth.matching import country_key, field_key, value_key
 from peersynth.review import Review, Study, Theme
 
@@ -157,6 +158,7 @@ class _Judge:
         self.findings: list[Finding] = []
         self.statuses: list[Status] = []
         self.section: _Section | None = None
+        self.sentences = Sentences("")
 
     # -- findings -------------------------------------------------------------------
 
@@ -209,6 +211,7 @@ class _Judge:
 
     def paragraph(self, paragraph: Paragraph, section: Theme | None) -> None:
         claims = recognise(paragraph.text)
+        self.sentences = Sentences(paragraph.text)
         citations = [c for c in claims if c.kind == "citation"]
         attached: set[int] = set()
         for claim in claims:
@@ -216,7 +219,7 @@ class _Judge:
                 follows = self.attached_citation(paragraph.text, claim, citations)
                 if follows is not None:
                     attached.add(follows.start)
-                bounds = sentence_bounds(paragraph.text, claim.start)
+                bounds = self.sentences.around(claim.start)
                 named = self.names.named(paragraph.text[bounds[0]:bounds[1]])
                 self.count(paragraph, claim, settle(section, named), follows)
             elif claim.kind == "flow":
@@ -232,10 +235,12 @@ class _Judge:
     @staticmethod
     def attached_citation(text: str, claim: Claim, citations: list[Claim]) -> Claim | None:
         """A citation list right after a count ("12 of 16 [33-42, 44, 45]")."""
-        for citation in citations:
-            between = text[claim.end:citation.start]
-            if citation.start >= claim.end and len(between) <= 3 and not between.strip():
-                return citation
+        # Citations are in order of position: the first at or after the claim's end.
+        at = bisect.bisect_left(citations, claim.end, key=lambda c: c.start)
+        if at < len(citations):
+            between = text[claim.end:citations[at].start]
+            if len(between) <= 3 and not between.strip():
+                return citations[at]
         return None
 
     # -- each kind of claim ---------------------------------------------------------
@@ -369,7 +374,7 @@ class _Judge:
         if value is None:
             if claim.pattern == "n-equals":
                 # Not a value of any field: a theme's count, as in "(n = 12)".
-                bounds = sentence_bounds(paragraph.text, claim.start)
+                bounds = self.sentences.around(claim.start)
                 named = self.names.named(paragraph.text[bounds[0]:bounds[1]])
                 self.count(paragraph, _as_count(claim), settle(section, named), None)
             return  # "three other studies": no value named, so no claim recognised

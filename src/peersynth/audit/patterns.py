@@ -9,6 +9,7 @@ theme count, not also a count of included studies.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
@@ -123,7 +124,9 @@ def _pct(match: re.Match[str]) -> Percent | None:
 
 def _labelled(match: re.Match[str], text: str, group: str = "n") -> bool:
     """Whether the figure follows a word such as 'Table' (then it is no count)."""
-    return _LABEL_BEFORE.search(text, 0, match.start(group)) is not None
+    start = match.start(group)
+    # Only the few characters before: the words it looks for are short.
+    return _LABEL_BEFORE.search(text, max(0, start - 24), start) is not None
 
 
 def _claim(name: str, kind: Kind, match: re.Match[str], **values: object) -> Claim:
@@ -181,7 +184,9 @@ _WORDS: Final = re.compile(r"[^\s,;:()\[\].]+")
 def _n_equals(match: re.Match[str], text: str) -> list[Claim]:
     """'United States (n = 7)', 'good quality (n = 11)', or a theme's '(n = 12)'. The words
     before it are kept as the candidate value; judge decides whether they name one."""
-    stop = max(text.rfind(mark, 0, match.start()) for mark in ",;:().[]")
+    # Only a stretch before it is searched, so a paragraph of many counts costs linear time.
+    window = max(0, match.start() - 120)
+    stop = max(window - 1, *(text.rfind(mark, window, match.start()) for mark in ",;:().[]"))
     words = list(_WORDS.finditer(text, stop + 1, match.start()))[-_VALUE_WORDS:]
     value = text[words[0].start():words[-1].end()] if words else None
     return [_claim("n-equals", "characteristic" if value else "count", match,
@@ -373,21 +378,32 @@ def recognise(text: str) -> list[Claim]:
     """Every claim in a paragraph, in order of position; no two overlap, except that a
     narrative citation includes its citation list."""
     claims: list[Claim] = []
-    taken: list[tuple[int, int]] = []
+    # Spans claimed so far, never overlapping, kept sorted: an overlap is found by bisection.
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def take(start: int, end: int) -> None:
+        at = bisect.bisect_left(starts, start)
+        starts.insert(at, start)
+        ends.insert(at, end)
+
+    def free(start: int, end: int) -> bool:
+        at = bisect.bisect_right(starts, start)
+        return not ((at > 0 and ends[at - 1] > start) or (at < len(starts) and starts[at] < end))
+
     for match in CITATION.finditer(text):
-        for claim in _citation(match, text):
-            claims.append(claim)
-        taken.append((match.start(), match.end()))
+        claims.extend(_citation(match, text))
+        take(match.start(), match.end())
     for pattern in PATTERNS:
         for match in pattern.regex.finditer(text):
-            if any(start < match.end() and match.start() < end for start, end in taken):
+            if not free(match.start(), match.end()):
                 continue
             # Claims carry the name of the pattern that found them.
             built = [dataclasses.replace(claim, pattern=pattern.name)
                      for claim in pattern.build(match, text)]
             claims.extend(built)
             if built or pattern.holds_span:
-                taken.append((match.start(), match.end()))
+                take(match.start(), match.end())
     claims.sort(key=lambda c: (c.start, c.kind == "citation"))
     return claims
 

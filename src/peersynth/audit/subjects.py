@@ -8,6 +8,7 @@ and the claim is reported as unattributed rather than guessed.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Final
@@ -40,14 +41,18 @@ def heading_theme(review: Review, text: str) -> Theme | None:
         return None
 
 
-def sentence_bounds(text: str, offset: int) -> tuple[int, int]:
-    """The start and end of the sentence holding `offset`."""
-    start = 0
-    for end in _SENTENCE_END.finditer(text):
-        if end.end() > offset:
-            return start, end.start() + 1
-        start = end.end()
-    return start, len(text)
+class Sentences:
+    """Where the sentences of a paragraph begin and end, found once."""
+
+    def __init__(self, text: str) -> None:
+        found = list(_SENTENCE_END.finditer(text))
+        self.starts = [0, *(m.end() for m in found)]
+        self.ends = [*(m.start() + 1 for m in found), len(text)]
+
+    def around(self, offset: int) -> tuple[int, int]:
+        """The start and end of the sentence holding `offset`."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return self.starts[index], self.ends[index]
 
 
 class ThemeNames:
