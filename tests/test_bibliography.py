@@ -29,6 +29,7 @@ def read(name: str) -> list[Entry]:
     assert kind is not None
     found = parse((DATA / name).read_bytes(), name, kind)
     assert found.problems == []
+    found.full(range(len(found.entries)))
     return found.entries
 
 
@@ -146,5 +147,22 @@ def test_not_utf8_is_reported_where_the_bad_byte_is() -> None:
 
 def test_a_byte_order_mark_is_fine() -> None:
     found = parse(b"\xef\xbb\xbf@article{a, year={2020}}\n", "refs.bib", "bibtex")
+    found.full([0])
     assert found.problems == []
     assert found.entries[0].year == 2020
+
+
+def test_bibtex_fields_are_decoded_only_for_the_entries_asked_for() -> None:
+    # A library exported whole may hold thousands of entries; a review cites a few dozen.
+    text = b"@article{a, title={Caf{\\'e}}, doi={10.1/A\\_B}}\n@article{b, title={{\\\"O}l}}\n"
+    found = parse(text, "refs.bib", "bibtex")
+    assert [e.doi for e in found.entries] == ["10.1/a_b", None]  # matched before decoding
+    assert found.entries[0].title is None
+    assert set(found.undecoded) == {0, 1}
+    found.full([1])
+    assert found.entries[1].title == "Öl"
+    assert found.entries[0].title is None
+    assert set(found.undecoded) == {0}
+    found.full([0, 1])
+    assert found.entries[0].title == "Café"
+    assert found.undecoded == {}

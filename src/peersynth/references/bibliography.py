@@ -59,6 +59,19 @@ class Bibliography:
     file: str
     entries: list[Entry] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
+    # BibTeX entries whose fields are not decoded yet, by their index in `entries`:
+    # decoding LaTeX costs far more than parsing, and a library exported whole may hold
+    # thousands of entries of which a review cites a few dozen.
+    undecoded: dict[int, Any] = field(default_factory=dict)
+
+    def full(self, indices: Iterable[int]) -> None:
+        """Decode the fields of the entries at `indices`, where not done yet."""
+        wanted = sorted(i for i in set(indices) if i in self.undecoded)
+        if not wanted:
+            return
+        decoded = _decode_bibtex([self.undecoded.pop(i) for i in wanted])
+        for index, entry in zip(wanted, decoded, strict=True):
+            self.entries[index] = entry
 
 
 def format_of(name: str) -> Format | None:
@@ -112,22 +125,23 @@ def _problem(file: str, line: int, column: int, message: str, hint: str | None =
 # -- BibTeX and BibLaTeX -----------------------------------------------------------------
 
 
+def _quiet_bibtexparser() -> None:
+    # Its warnings (on logging and on `warnings`) repeat what the failed blocks say, which
+    # are reported with their positions.
+    logger = logging.getLogger("bibtexparser")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
 def _bibtex(text: str, file: str) -> Bibliography:
     import bibtexparser
-    from bibtexparser import middlewares
     from bibtexparser.model import DuplicateBlockKeyBlock
 
-    # Its warnings (on logging and on `warnings`) repeat what the failed blocks say, which
-    # are reported below with their positions.
-    logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
-    logging.getLogger("bibtexparser").propagate = False
+    _quiet_bibtexparser()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        library = bibtexparser.parse_string(text, append_middleware=[
-            middlewares.LatexDecodingMiddleware(),
-            middlewares.SeparateCoAuthors(),
-            middlewares.SplitNameParts(),
-        ])
+        library = bibtexparser.parse_string(text)
     out = Bibliography(file)
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
@@ -141,9 +155,36 @@ def _bibtex(text: str, file: str) -> Bibliography:
                 file, line, 1, f"this entry cannot be read as BibTeX: {first[:60]}",
                 "check its braces, quotes and commas; the reference manager's export "
                 "is read as it is"))
+    for index, entry in enumerate(library.entries):
+        doi = entry.fields_dict.get("doi") or entry.fields_dict.get("DOI")
+        # Keys and DOIs are matched before any decoding: a DOI needs only its escaped
+        # underscores and braces undone.
+        out.entries.append(Entry(
+            key=entry.key, line=entry.start_line + 1, column=1,
+            doi=normal_doi(_unbraced(str(doi.value).replace("\\_", "_")) or "")
+            if doi is not None else None))
+        out.undecoded[index] = entry
+    return out
+
+
+def _decode_bibtex(blocks: list[Any]) -> list[Entry]:
+    """Entries with their fields decoded: LaTeX escapes, names split into their parts."""
+    from bibtexparser import middlewares
+    from bibtexparser.library import Library
+
+    _quiet_bibtexparser()
+    library = Library(blocks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for middleware in (middlewares.RemoveEnclosingMiddleware(),
+                           middlewares.LatexDecodingMiddleware(),
+                           middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()):
+            library = middleware.transform(library)
+    out: list[Entry] = []
     for entry in library.entries:
         fields = {name.lower(): value.value for name, value in entry.fields_dict.items()}
-        out.entries.append(Entry(
+        doi = _text(fields.get("doi"))
+        out.append(Entry(
             key=entry.key,
             line=entry.start_line + 1,
             column=1,
@@ -152,7 +193,7 @@ def _bibtex(text: str, file: str) -> Bibliography:
             year=year_of(fields.get("year") or fields.get("date") or ""),
             title=_unbraced(fields.get("title")),
             journal=_unbraced(fields.get("journaltitle") or fields.get("journal")),
-            doi=normal_doi(fields["doi"]) if fields.get("doi") else None,
+            doi=normal_doi(doi) if doi else None,
         ))
     return out
 
@@ -257,14 +298,17 @@ def _item_places(text: str, count: int) -> list[tuple[int, int]]:
     decoder = json.JSONDecoder()
     places: list[tuple[int, int]] = []
     at = text.find("[")
-    # Lines are counted from the previous item on, so a long file costs linear time.
-    line, counted = 1, 0
+    # Lines are counted from the previous item on, so a long file (or a long line, as in
+    # minified JSON) costs linear time.
+    line, counted, line_start = 1, 0, 0
     while at >= 0 and len(places) < count:
         at = _skip_space(text, at + 1)
         if at >= len(text) or text[at] == "]":
             break
-        line, counted = line + text.count("\n", counted, at), at
-        places.append((line, at - text.rfind("\n", 0, at)))
+        line += text.count("\n", counted, at)
+        line_start = max(line_start, text.rfind("\n", counted, at) + 1)
+        counted = at
+        places.append((line, at - line_start + 1))
         try:
             _, end = decoder.raw_decode(text, at)
         except json.JSONDecodeError:
