@@ -141,7 +141,7 @@ def _bibtex(text: str, file: str) -> Bibliography:
     _quiet_bibtexparser()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        library = bibtexparser.parse_string(text)
+        library = bibtexparser.parse_string(text)  # type: ignore[attr-defined]
     out = Bibliography(file)
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
@@ -150,7 +150,8 @@ def _bibtex(text: str, file: str) -> Bibliography:
                 file, line, 1, f"entry key '{block.key}' is used twice in the bibliography",
                 "give each entry its own key", code="duplicate-reference-key"))
         else:
-            first = block.raw.strip().splitlines()[0] if block.raw.strip() else ""
+            raw = (block.raw or "").strip()
+            first = raw.splitlines()[0] if raw else ""
             out.problems.append(_problem(
                 file, line, 1, f"this entry cannot be read as BibTeX: {first[:60]}",
                 "check its braces, quotes and commas; the reference manager's export "
@@ -160,7 +161,7 @@ def _bibtex(text: str, file: str) -> Bibliography:
         # Keys and DOIs are matched before any decoding: a DOI needs only its escaped
         # underscores and braces undone.
         out.entries.append(Entry(
-            key=entry.key, line=entry.start_line + 1, column=1,
+            key=entry.key, line=(entry.start_line or 0) + 1, column=1,
             doi=normal_doi(_unbraced(str(doi.value).replace("\\_", "_")) or "")
             if doi is not None else None))
         out.undecoded[index] = entry
@@ -186,7 +187,7 @@ def _decode_bibtex(blocks: list[Any]) -> list[Entry]:
         doi = _text(fields.get("doi"))
         out.append(Entry(
             key=entry.key,
-            line=entry.start_line + 1,
+            line=(entry.start_line or 0) + 1,
             column=1,
             authors=tuple(_bibtex_name(name) for name in fields.get("author", []) or []
                           if not isinstance(name, str)),
@@ -212,7 +213,7 @@ def _unbraced(value: object) -> str | None:
 
 
 def _ris(text: str, file: str) -> Bibliography:
-    import rispy
+    import rispy  # type: ignore[import-untyped]  # it ships no type information
 
     out = Bibliography(file)
     starts = [text.count("\n", 0, m.start()) + 1 for m in _RIS_START.finditer(text)]
