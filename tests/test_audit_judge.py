@@ -87,6 +87,60 @@ def test_no_subject_is_unattributed_never_guessed(review) -> None:  # type: igno
     assert result.passed(strict=True)
 
 
+def test_a_count_of_the_studies_its_sentence_cites(review) -> None:  # type: ignore[no-untyped-def]
+    # Access to care is coded to refs 1, 2, 3: "one study [1]" counts study 1, not the theme.
+    result = run(review, "## Access to care\n\nOne study reported burnout [1].\n\n"
+                 "Two studies [1, 2] went further.\n")
+    assert raised(result) == []
+    assert [(f.line, f.column, f.code) for f in only(result, "unattributed")] == [
+        (3, 1, "unattributed"), (5, 1, "unattributed")]
+    assert result.summary.unattributed == 2
+    # The lists are still checked as citations under the heading.
+    assert result.summary.consistent == 2
+    warned = run(review, "## Access to care\n\nOne study reported burnout [5].\n")
+    assert raised(warned) == [(3, 29, "warning", "cited-not-coded")]
+
+
+def test_a_count_citing_the_themes_own_studies_is_its_count(review) -> None:  # type: ignore[no-untyped-def]
+    assert raised(run(review, "## Access to care\n\nThree studies [1, 2, 3] found it.\n")) == []
+    # Citing as many studies as it counts does not excuse a wrong denominator or percent.
+    result = run(review, "## Access to care\n\nIn 1 of 5 studies it was burnout [1].\n")
+    assert raised(result) == [(3, 4, "error", "count-mismatch")]
+
+
+def test_the_list_after_an_unattributed_count_is_still_a_citation(review) -> None:  # type: ignore[no-untyped-def]
+    result = run(review, "## Results\n\nThis appeared in 2 of 5 studies [1, 2].\n",
+                 listing=True)
+    assert [(f.column, f.code, f.kind) for f in result.findings] == [
+        (18, "unattributed", "count"), (33, "consistent", "citation")]
+    assert result.summary.claims == 2
+
+
+def test_a_value_no_field_has_is_unattributed(review) -> None:  # type: ignore[no-untyped-def]
+    result = run(review, "## Stigma\n\nCanada (n = 2) was rare, as was Peru (n = 1).\n")
+    assert raised(result) == []
+    assert [(f.column, f.code, f.kind, f.stated) for f in result.findings] == [
+        (8, "unattributed", "characteristic", "2"), (38, "unattributed", "characteristic", "1")]
+    assert "Canada" in result.findings[0].message
+    # A place no study is in, named with a count.
+    placed = run(review, "## Stigma\n\nTwo studies were conducted in Canada.\n")
+    assert [(f.code, f.kind) for f in placed.findings] == [("unattributed", "characteristic")]
+
+
+def test_n_equals_after_studies_or_a_pronoun_is_the_themes(review) -> None:  # type: ignore[no-untyped-def]
+    assert raised(run(review, "## Stigma\n\nSeveral studies (n = 2) said so.\n")) == [
+        (3, 22, "error", "count-mismatch")]
+    assert raised(run(review, "## Stigma\n\nStudies reported it (n = 2).\n")) == [
+        (3, 26, "error", "count-mismatch")]
+    assert raised(run(review, "## Stigma\n\nThis was noted (n = 1).\n")) == []
+
+
+def test_one_of_the_themes_is_no_count(review) -> None:  # type: ignore[no-untyped-def]
+    result = run(review, "## Stigma\n\nOne of the three main themes was stigma.\n")
+    assert result.findings == ()
+    assert result.summary.claims == 0
+
+
 def test_an_unmatched_heading_ends_the_section(review) -> None:  # type: ignore[no-untyped-def]
     result = run(review, "## Stigma\n\ntext\n\n## Discussion\n\nin 2 of 5 studies\n")
     assert only(result, "unattributed") != []

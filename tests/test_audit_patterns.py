@@ -111,6 +111,32 @@ def test_not_claims(text: str) -> None:
     assert recognise(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "One of the four overarching themes was role clarity",
+    "one of the four themes", "Two of the seven sub-themes", "2 of the 7 subthemes",
+    "3 of the 10 main categories", "12/16 key themes", "two of the three analytical domains",
+])
+def test_n_of_n_of_something_other_than_studies(text: str) -> None:
+    """A count of themes, categories or domains is no count of studies, even with a word or
+    two between the figure and what it counts."""
+    assert [c for c in recognise(text) if c.kind == "count"] == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Eleven of the sixteen highlighted it", ("n-of-N", "Eleven of the sixteen", 11, 16)),
+    ("in 12 of 16 [33]", ("n-of-N", "12 of 16", 12, 16)),
+    ("in 12 of 16, as", ("n-of-N", "12 of 16", 12, 16)),
+    ("12 of the 16 included qualitative studies", ("n-of-N", "12 of the 16 included", 12, 16)),
+    # A study noun says what is counted, whatever follows it.
+    ("in 12 of 16 studies across four themes", ("n-of-N", "12 of 16 studies", 12, 16)),
+    ("12 studies across four themes", ("count-noun", "12 studies", 12, None)),
+])
+def test_n_of_n_without_a_noun_is_still_a_count(
+        text: str, expected: tuple[str, str, int, int]) -> None:
+    claims = [c for c in recognise(text) if c.kind == "count"]
+    assert [shape(c) for c in claims] == [expected]
+
+
 def test_the_denominator_position_is_its_own() -> None:
     claim = one("in 8 of the 16 articles")
     assert claim.total is not None

@@ -115,3 +115,19 @@ def test_text_output_ends_with_the_summary() -> None:
     assert result.exit_code == 0
     assert result.stdout.splitlines()[-1] == \
         "77 claims checked: 77 consistent, 0 inconsistent, 0 unattributed"
+
+
+def test_counts_of_themes_other_studies_and_unknown_values_are_no_errors(tmp_path: Path) -> None:
+    """Under a theme's heading: "one of the four themes" counts themes, "One study reported
+    burnout [34]" counts the study it cites, and "Canada (n = 2)" counts a country no study
+    is in; none of them is the heading theme's count."""
+    manuscript = tmp_path / "f.md"
+    manuscript.write_text("## Subtheme 1: role clarity\n\nOne of the four overarching themes "
+                          "was role clarity. One study reported burnout [34]. Canada (n = 2) "
+                          "was rare.\n", encoding="utf-8")
+    code, body = audit_json(manuscript)
+    assert code == 0
+    assert [(f["line"], f["column"], f["code"], f["kind"]) for f in body["findings"]] == [
+        (3, 54, "unattributed", "count"), (3, 94, "unattributed", "characteristic")]
+    assert body["summary"] == {"claims": 3, "consistent": 1, "inconsistent": 0,
+                               "unattributed": 2}

@@ -217,11 +217,9 @@ class _Judge:
         for claim in claims:
             if claim.kind == "count":
                 follows = self.attached_citation(paragraph.text, claim, citations)
-                if follows is not None:
+                if self.count(paragraph, claim, section, citations, follows):
+                    assert follows is not None
                     attached.add(follows.start)
-                bounds = self.sentences.around(claim.start)
-                named = self.names.named(paragraph.text[bounds[0]:bounds[1]])
-                self.count(paragraph, claim, settle(section, named), follows)
             elif claim.kind == "flow":
                 self.flow(paragraph, claim)
             elif claim.kind == "characteristic":
@@ -245,19 +243,47 @@ class _Judge:
 
     # -- each kind of claim ---------------------------------------------------------
 
-    def count(self, paragraph: Paragraph, claim: Claim, theme: Theme | None,
-              follows: Claim | None) -> None:
+    def subject(self, text: str, claim: Claim, section: Theme | None,
+                citations: list[Claim]) -> tuple[Theme | None, str]:
+        """The theme a count is about, or None and why none is (the rule is in
+        peersynth.audit.subjects)."""
+        start, end = self.sentences.around(claim.start)
+        sentence = text[start:end]
+        named = self.names.named(sentence)
+        if named:
+            theme = settle(section, named)
+            return theme, "" if theme else "its sentence names several themes"
+        if section is None:
+            return None, ("the claim is under no theme's heading and its sentence names no "
+                          "theme")
+        if not bare(claim):
+            return section, ""
+        assert claim.n is not None
+        # The citations in the claim's sentence: found by bisection, they are in order.
+        first = bisect.bisect_left(citations, start, key=lambda c: c.start)
+        last = bisect.bisect_left(citations, end, key=lambda c: c.start)
+        cited = {r.value for c in citations[first:last] for r in c.refs}
+        coded = {self.review.study_by_id[i].ref for i in section.rolled_up_ids}
+        if len(cited) == claim.n.value and cited != coded:
+            return None, (f"its sentence cites the {len(cited)} "
+                          f"{'study' if len(cited) == 1 else 'studies'} it counts, "
+                          f"not those coded to {section.label}")
+        return section, ""
+
+    def count(self, paragraph: Paragraph, claim: Claim, section: Theme | None,
+              citations: list[Claim], follows: Claim | None) -> bool:
+        """Judge a count against its theme; whether it judged `follows` as its list."""
+        theme, why = self.subject(paragraph.text, claim, section, citations)
         if theme is None:
             self.add(paragraph, claim.start, "info", "unattributed", "count", claim.text,
-                     None, self.stated_count(claim), None,
-                     "no theme settled: the claim is under no theme's heading and its "
-                     "sentence names no single theme")
+                     None, self.stated_count(claim), None, f"no theme settled: {why}")
             self.settle_claim("unattributed")
-            return
+            return False
         self.judge_count(paragraph, claim, theme.label, len(theme.rolled_up_ids), self.N,
                          "count", theme.label)
         if follows is not None:
             self.attached(paragraph, follows, theme)
+        return follows is not None
 
     @staticmethod
     def stated_count(claim: Claim) -> str:
@@ -372,11 +398,20 @@ class _Judge:
             return
         value = self.values.find(claim.value) if claim.value else None
         if value is None:
-            if claim.pattern == "n-equals":
-                # Not a value of any field: a theme's count, as in "(n = 12)".
-                bounds = self.sentences.around(claim.start)
-                named = self.names.named(paragraph.text[bounds[0]:bounds[1]])
-                self.count(paragraph, _as_count(claim), settle(section, named), None)
+            assert claim.value is not None
+            if claim.pattern == "n-equals" and (refers_back(claim.value)
+                                               or self.names.named(claim.value)):
+                # "Studies reported it (n = 12)", "role clarity (n = 12)": a theme's count.
+                self.count(paragraph, _as_count(claim), section, [], None)
+            elif claim.pattern in ("n-equals", "studies-in-place"):
+                # "Canada (n = 2)": a value, but of no field in the review.
+                at = claim.start if claim.pattern == "n-equals" else claim.value_start
+                name = value_name(claim.value)
+                self.add(paragraph, at, "info", "unattributed", "characteristic", claim.text,
+                         None, claim.n.value, None,
+                         f"no study field has the value {name!r}, so nothing to check "
+                         "it against")
+                self.settle_claim("unattributed")
             return  # "three other studies": no value named, so no claim recognised
         subject = f"{value.field}: {value.value}"
         self.judge_count(paragraph, claim, subject, value.studies, self.N, "characteristic",
@@ -448,6 +483,40 @@ class _Judge:
                      + (f" (whose first author is {first})" if first else ""))
             self.settle_claim("inconsistent")
         # A name the review knows nowhere is left alone: it may not be a name at all.
+
+
+def bare(claim: Claim) -> bool:
+    """A count with no denominator, share or percent ("Twelve studies", "One study"): the
+    shape that says least about what it counts."""
+    return (claim.total is None and claim.share is None and claim.percent is None
+            and claim.pattern != "n-equals")
+
+
+# Last words before "(n = 12)" that point back at the studies or at the theme in hand,
+# rather than naming a value: "Several studies (n = 12)", "reported it (n = 12)".
+_BACK: Final = frozenset({"studies", "study", "articles", "article", "papers", "paper",
+                          "publications", "reports", "included", "review", "literature",
+                          "it", "this", "these", "those", "them", "they", "theme", "themes",
+                          "subtheme", "subthemes", "sub-theme", "sub-themes"})
+
+
+def refers_back(phrase: str) -> bool:
+    """Whether the words before "(n = k)" end with a study noun, a pronoun or a lower-case
+    past participle ("noted (n = 12)"), so that the count is of studies, not of a value."""
+    last = phrase.split()[-1]
+    return last.lower() in _BACK or (last.islower() and last.endswith("ed"))
+
+
+def value_name(phrase: str) -> str:
+    """The value a phrase names, for a message: its closing run of capitalised words
+    ("as was New Zealand" 'New Zealand'), else its last word."""
+    words = phrase.split()
+    tail: list[str] = []
+    for word in reversed(words):
+        if not word[:1].isupper():
+            break
+        tail.insert(0, word)
+    return " ".join(tail) if tail else words[-1]
 
 
 def _as_count(claim: Claim) -> Claim:

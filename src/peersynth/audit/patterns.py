@@ -38,10 +38,15 @@ _PERCENT: Final = r"(?:\s*\(\s*(?P<pct>\d{1,3}(?:\.\d{1,2})?)\s*%\s*\))?"
 _LABEL_BEFORE: Final = re.compile(
     r"(?:table|figure|fig\.|appendix|box|file|section|chapter|theme|subtheme|sub-theme"
     r"|step|phase|level|version|ref\.?|reference)\s*$", re.IGNORECASE)
-# Nouns that make "n of N" about something other than studies.
+# Nouns that make "n of N" about something other than studies: "one of the four
+# overarching themes" counts themes. Up to two lower-case words may stand between (the
+# figure's adjectives); a study noun right after the figure is matched before this is asked.
 _OTHER_NOUNS: Final = re.compile(
-    r"\s+(?:themes|sub-?themes|countries|records|participants|people|respondents|items"
-    r"|domains|categories|criteria|patients|staff|workers)\b", re.IGNORECASE)
+    r"(?:\s+[a-z][\w-]*){0,2}?\s+(?i:themes|sub-?themes|categories|codes|concepts|domains"
+    r"|dimensions|constructs|factors|barriers|facilitators|strategies|components|elements"
+    r"|areas|countries|records|participants|people|respondents|interviewees|items|criteria"
+    r"|patients|staff|workers|sites|settings|services|organi[sz]ations|databases|reviewers"
+    r"|questions|outcomes)\b")
 
 
 def number_value(text: str) -> int:
@@ -144,7 +149,8 @@ def _count(name: str) -> Builder:
             # "13 qualitative studies": a count of a characteristic's value.
             return [_claim(name, "characteristic", match, n=n, percent=_pct(match),
                            value=match.group("adj"), value_start=match.start("adj"))]
-        if _OTHER_NOUNS.match(text, match.end()):
+        # Without a study noun, what follows says what is counted.
+        if "noun" in groups and not match.group("noun") and _OTHER_NOUNS.match(text, match.end()):
             return []
         if n is not None and total is not None and n.value > total.value:
             return []  # "24/7" is no share of anything
@@ -298,12 +304,12 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         rf"(?P<n>{NUM})\s+full[-\s]?text\s+(?:articles|reports|papers|studies)"),
         _flow("full_text_assessed"), "154 full-text articles"),
     Pattern("n-of-N", _compile(
-        rf"(?P<n>{NUM})\s+(?:out\s+)?of\s+{_THE}(?P<N>{NUM})(?:\s+included)?"
-        rf"(?:\s+{NOUN})?{_PERCENT}"), _count("n-of-N"),
+        rf"(?P<n>{NUM})\s+(?:out\s+)?of\s+{_THE}(?P<N>{NUM})"
+        rf"(?P<noun>(?:\s+included)?(?:\s+{NOUN})?){_PERCENT}"), _count("n-of-N"),
         "12 of the 16 included articles; Eleven of the sixteen; 8 of 16 studies (50%)",
         holds_span=True),
     Pattern("slash", _compile(rf"(?<![\d/.])(?P<n>\d{{1,6}})\s*/\s*(?P<N>\d{{1,6}})(?![\d/.])"
-                              rf"(?:\s+{NOUN})?{_PERCENT}"),
+                              rf"(?P<noun>(?:\s+{NOUN})?){_PERCENT}"),
             _count("slash"), "12/16", holds_span=True),
     Pattern("flow-inclusion-of", _compile(
         rf"inclusion\s+of\s+(?P<n>{NUM})\s+{NOUN}"), _flow("included"),

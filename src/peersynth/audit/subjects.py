@@ -4,6 +4,27 @@ Headings are matched to themes the way `peersynth cite THEME` matches its argume
 (analysis.find_theme: id or label, a unique beginning, a small typo); a theme label
 named in the claim's sentence settles it too. What cannot be settled stays None,
 and the claim is reported as unattributed rather than guessed.
+
+The rule for a count of studies, in order:
+
+1. A theme label named in the claim's sentence settles it: the section's theme if it is
+   among those named, else the one theme named; several others leave it unattributed.
+2. Otherwise the heading's theme settles it, since every shape the recogniser reads as a
+   theme's count ("12 of the 16 included articles", "Twelve studies highlighted",
+   "(n = 12)", "all studies"...) is how a section states its theme's frequency; no
+   heading naming a theme leaves it unattributed.
+3. Except that a sentence can show its count is of something else, and then it is not the
+   heading theme's count:
+   - it counts themes, categories, countries and the like, not studies ("one of the four
+     overarching themes"): no count is recognised at all (patterns);
+   - a count with no denominator, share or percent ("One study", "Two studies") whose
+     sentence cites exactly that many studies counts those studies ("One study reported
+     burnout [34]"), unless they are exactly the theme's coded studies: unattributed;
+   - "(n = 2)" after a value ("Canada (n = 2)") counts that value: a characteristic,
+     judged against the studies with it; a value no field has is unattributed, never
+     the theme's count. Only "(n = k)" alone, or after a study noun, a pronoun or a
+     past participle ("Several studies (n = 12)", "reported it (n = 12)", "noted
+     (n = 12)"), or after a theme's label, is a theme's count (judge.refers_back).
 """
 
 from __future__ import annotations
