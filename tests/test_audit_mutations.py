@@ -82,6 +82,15 @@ MUTATIONS = [
              "denominator-mismatch", "denominator"),
     Mutation(69, "the fourteen articles", "the thirteen articles", "thirteen", "error",
              "count-mismatch", "count"),
+    # percents and citation lists after a count: the text states neither, so these add one
+    # that is wrong (12/16 is 75%, 11/16 68.75%; supervision is coded to 33-35, 38, 41,
+    # 42, 45, 46)
+    Mutation(9, "16 included articles for", "16 included articles (70%) for", "70", "error",
+             "percent-mismatch", "percent"),
+    Mutation(55, "sixteen included articles", "sixteen included articles (68.7%)", "68.7",
+             "error", "percent-mismatch", "percent"),
+    Mutation(41, "16 articles included", "16 articles [33\u201335, 38, 41, 42, 45, 47] included",
+             "[", "error", "citation-mismatch", "citation"),
     # authors: the name of another study's first author
     Mutation(11, "Byrne, Roennfeldt [38]", "Berry, Roennfeldt [38]", "Berry", "error",
              "author-mismatch", "author"),
@@ -106,8 +115,27 @@ def mutated(mutation: Mutation) -> tuple[str, int]:
     return "\n".join(lines), where + mutation.new.index(mutation.at) + 1
 
 
-def test_there_are_at_least_25_mutations() -> None:
+def test_there_are_at_least_25_mutations_covering_every_kind() -> None:
     assert len(MUTATIONS) >= 25
+    assert {m.kind for m in MUTATIONS} == {"count", "percent", "denominator", "flow",
+                                           "characteristic", "citation", "author"}
+
+
+@pytest.mark.parametrize(("line", "old", "new"), [
+    (9, "16 included articles for", "16 included articles (75%) for"),
+    (55, "sixteen included articles", "sixteen included articles (68.8%)"),
+    (41, "16 articles included", "16 articles [33\u201335, 38, 41, 42, 45, 46] included"),
+])
+def test_a_right_percent_or_list_added_is_no_finding(tmp_path: Path, line: int, old: str,
+                                                      new: str) -> None:
+    """The added percents and lists above are wrong only in the figure changed."""
+    text, _ = mutated(Mutation(line, old, new, new[-1], "", "", ""))
+    manuscript = tmp_path / "results.txt"
+    manuscript.write_text(text, encoding="utf-8")
+    code, body = audit_json(manuscript)
+    assert code == 0
+    assert [f for f in body["findings"] if f["severity"] != "info"] == []
+    assert body["summary"]["inconsistent"] == 0
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m.line}:{m.new}")
