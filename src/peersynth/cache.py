@@ -61,7 +61,8 @@ from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
 
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 # 4: records cleaned at load, near-duplicate warnings, and the count of problems not shown.
-FORMAT: Final = 4
+# 5: studies' key, doi and journal, and the review's bibliography.
+FORMAT: Final = 5
 _MAGIC: Final = "peersynth-cache"
 
 

@@ -54,6 +54,8 @@ class ReviewInfo(_Model):
     title: Text | None = None
     doi: Text | None = None
     flow: Flow | None = None
+    # The reference manager's export, relative to the review folder.
+    bibliography: Text | None = None
 
 
 AttributeValue = str | int
@@ -62,9 +64,13 @@ AttributeValue = str | int
 class Study(_Model):
     id: Slug
     ref: Annotated[int, Field(ge=1)] | None = None
+    # Its entry in the bibliography: by citation key, or by DOI.
+    key: Text | None = None
+    doi: Text | None = None
     authors: list[Text] | None = None
     year: Annotated[int, Field(ge=1000, le=9999)] | None = None
     title: Text | None = None
+    journal: Text | None = None
     countries: Annotated[list[Text], Field(min_length=1)] | None = None
     design: Text | None = None
     quality: Text | None = None

@@ -48,11 +48,12 @@ class Flow:
 
 @dataclass(frozen=True)
 class ReviewInfo:
-    """The review's own title, DOI and flow counts."""
+    """The review's own title, DOI, flow counts, and the bibliography file it names."""
 
     title: str | None = None
     doi: str | None = None
     flow: Flow | None = None
+    bibliography: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,12 @@ class Study:
 
     id: str
     ref: int | None = None
+    key: str | None = None
+    doi: str | None = None
     authors: list[str] | None = None
     year: int | None = None
     title: str | None = None
+    journal: str | None = None
     countries: list[str] | None = None
     design: str | None = None
     quality: str | None = None
@@ -205,7 +209,7 @@ def _study(values: dict[str, Any]) -> Study:
 
 def _cleaned_study(values: dict[str, Any]) -> dict[str, Any]:
     """A validated model's study fields, their text cleaned: what the records hold."""
-    for name in ("title", "design", "quality"):
+    for name in ("key", "doi", "title", "journal", "design", "quality"):
         text = values[name]
         if text is not None:
             values[name] = clean(text)
@@ -285,7 +289,8 @@ def review_to_json(review: Review) -> dict[str, Any]:
         "studies_file": {
             "review": None if info is None else {
                 "title": info.title, "doi": info.doi,
-                "flow": None if info.flow is None else vars(info.flow)},
+                "flow": None if info.flow is None else vars(info.flow),
+                "bibliography": info.bibliography},
             "vocabularies": review.studies_file.vocabularies,
             "studies": [_study_row(study) for study in review.studies],
         },
