@@ -154,6 +154,20 @@ def test_a_missing_review_exits_3(tmp_path: Path) -> None:
     assert "does not exist" in result.stderr
 
 
+def test_an_invalid_review_exits_3_not_1(tmp_path: Path) -> None:
+    """Exit 1 says the manuscript disagrees with the review; a review that does not
+    validate means the audit could not run at all."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "studies.yaml").write_text("studies: [\n", encoding="utf-8")
+    (bad / "themes.yaml").write_text("themes: []\n", encoding="utf-8")
+    result = audit_cli(manuscript(tmp_path, WRONG), "--data", bad)
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "studies.yaml:2:1: error[" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_help_documents_the_json_shape() -> None:
     from peersynth.cli import app
 

@@ -3,6 +3,7 @@ authors, and what --list adds."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,12 @@ def test_list_shows_consistent_claims_and_uncited_studies(review) -> None:  # ty
         "3, 5 (no ref: epsilon)"
     quiet = run(review, "## Trust\n\nIn all studies. As found [1, 2].\n")
     assert quiet.findings == ()
+
+
+def test_the_code_registry_is_every_code_the_judge_writes() -> None:
+    """Each finding is made with a literal severity and code: together they must be CODES."""
+    from peersynth.audit import judge
+
+    source = Path(judge.__file__).read_text(encoding="utf-8")
+    written = set(re.findall(r', "(error|warning|info)", "(?!info")([a-z-]+)"', source))
+    assert written == {(severity, code) for code, severity in judge.CODES.items()}

@@ -126,3 +126,70 @@ def test_readme_audit_example_is_what_audit_prints(tmp_path: Path) -> None:
     printed = (result.stdout + result.stderr).replace(f"{tmp_path.as_posix()}/", "")
     assert printed == shown.group(1)
     assert "the review has 12/16" in printed
+
+
+def _audit_page() -> str:
+    return (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+
+
+def test_audit_page_documents_every_finding_code() -> None:
+    """Each code the audit can emit (its registry, which a judge test ties to the code
+    that writes findings) has a row in docs/audit.md with its severity."""
+    from peersynth.audit.judge import CODES
+
+    rows = re.findall(r"^\| `([a-z-]+)` \| (error|warning|info) \|", _audit_page(), flags=re.M)
+    assert dict(rows) == CODES
+    assert len(rows) == len(CODES)
+
+
+def _audit_example(tmp_path: Path, *args: str) -> str:
+    page = _audit_page()
+    manuscript = re.search(r"```markdown\n(.*?)```", page, flags=re.S)
+    assert manuscript is not None
+    (tmp_path / "manuscript.md").write_text(manuscript.group(1), encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "manuscript.md"),
+                                      "--data", str(ROOT / "data"), *args])
+    assert result.exit_code == 1
+    return result.stdout.replace(f"{tmp_path.as_posix()}/", "")
+
+
+def _keys(value: object) -> object:
+    """The shape of a JSON value: its keys, nested; a list by its first object's."""
+    if isinstance(value, dict):
+        return {key: _keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        shapes = [_keys(item) for item in value if isinstance(item, dict)]
+        return [shapes[0]] if shapes else []
+    return None
+
+
+def test_audit_page_json_is_what_audit_emits(tmp_path: Path) -> None:
+    import json
+
+    page = _audit_page()
+    documented = re.search(r"```json\n(.*?)```", page, flags=re.S)
+    assert documented is not None
+    emitted = json.loads(_audit_example(tmp_path, "--format", "json"))
+    shown = json.loads(documented.group(1))
+    assert _keys(shown) == _keys(emitted)
+    assert shown == emitted
+    # The one-line shape the issue and --help give names the same keys.
+    finding_keys = list(emitted["findings"][0])
+    assert '"findings": [{' + ", ".join(f'"{k}"' for k in finding_keys) + "}]" in \
+        " ".join(page.split())
+    summary = '"summary": {' + ", ".join(f'"{k}"' for k in emitted["summary"]) + "}"
+    assert summary in " ".join(page.split())
+
+
+def test_audit_page_list_example_is_what_audit_prints(tmp_path: Path) -> None:
+    shown = re.search(r"\$ peersynth audit manuscript\.md --list\n(.*?)```", _audit_page(),
+                      flags=re.S)
+    assert shown is not None
+    assert _audit_example(tmp_path, "--list") == shown.group(1)
+
+
+def test_readme_links_the_audit_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", readme, flags=re.S)  # its example has headings
+    section = prose.split("## Checking the manuscript", 1)[1].split("\n## ", 1)[0]
+    assert "(docs/audit.md)" in section

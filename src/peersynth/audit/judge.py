@@ -26,6 +26,21 @@ Status = Literal["consistent", "inconsistent", "unattributed"]
 FindingKind = Literal["count", "percent", "denominator", "flow", "characteristic",
                       "citation", "author"]
 
+# Every code a finding can carry, with its one severity (docs/audit.md documents each).
+CODES: Final[dict[str, Severity]] = {
+    "count-mismatch": "error",
+    "denominator-mismatch": "error",
+    "percent-mismatch": "error",
+    "flow-mismatch": "error",
+    "citation-mismatch": "error",
+    "author-mismatch": "error",
+    "cited-not-coded": "warning",
+    "not-included": "info",
+    "unattributed": "info",
+    "uncited": "info",
+    "consistent": "info",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -165,6 +180,7 @@ class _Judge:
     def add(self, paragraph: Paragraph, offset: int, severity: Severity, code: str,
             kind: FindingKind, text: str, subject: str | None, stated: object,
             actual: object, message: str) -> None:
+        assert CODES[code] == severity, code
         line, column = paragraph.position(offset)
         self.findings.append(Finding(
             self.name, line, column, severity, code, kind, text, subject,
@@ -561,4 +577,4 @@ def audit(review: Review, documents: Iterable[Document], *, listing: bool = Fals
     return Audit(tuple(names), tuple(findings), summary)
 
 
-__all__ = ["Audit", "Figure", "Finding", "Summary", "audit", "field_key"]
+__all__ = ["CODES", "Audit", "Figure", "Finding", "Summary", "audit", "field_key"]

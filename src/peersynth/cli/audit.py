@@ -66,7 +66,8 @@ def audit(
     coded to) and notes (a cited number that is no included study; with --list,
     every consistent claim and each section's uncited studies). Exit 0 with no
     errors (warnings fail only with --strict), 1 with errors, 2 for usage, 3 when a
-    manuscript or the review cannot be read.
+    manuscript or the review cannot be read, or the review does not validate. All of
+    it, with examples: docs/audit.md.
 
     json: {"version": 1, "files": [...], "summary": {"claims", "consistent",
     "inconsistent", "unattributed"}, "findings": [{"file", "line", "column",
@@ -93,7 +94,12 @@ def audit(
             else AuditFormat.text
     limits = Limits.from_env()
     documents = [read_document(path, limits) for path in manuscripts]
-    review = load_review(data, no_cache=no_cache)
+    try:
+        review = load_review(data, no_cache=no_cache)
+    except typer.Exit as invalid:
+        # A review that does not validate (its errors are printed) leaves nothing to audit
+        # against: exit 3, so that 1 always means the manuscript disagrees with the review.
+        raise typer.Exit(3 if invalid.exit_code == 1 else invalid.exit_code) from None
     result = run_audit(review, documents, listing=listing)
     emit(render(result, fmt))
     summary = result.summary.line()
