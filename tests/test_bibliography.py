@@ -166,3 +166,10 @@ def test_bibtex_fields_are_decoded_only_for_the_entries_asked_for() -> None:
     found.full([0, 1])
     assert found.entries[0].title == "Café"
     assert found.undecoded == {}
+
+
+def test_a_key_used_twice_in_ris_or_csl_json_is_reported_at_the_second() -> None:
+    ris = b"TY  - JOUR\nID  - 7\nER  - \n\nTY  - JOUR\nID  - 7\nER  - \n"
+    assert problems(ris, "r.ris") == [("duplicate-reference-key", 5, 1)]
+    assert problems(b'[{"id": "a"},\n  {"id": "a"}]', "c.json") == [
+        ("duplicate-reference-key", 2, 3)]

@@ -359,4 +359,15 @@ def parse(data: bytes, file: str, kind: Format) -> Bibliography:
         return Bibliography(file, problems=[_problem(
             file, line, column, "the bibliography is not UTF-8 text",
             "export it as UTF-8 (Zotero, JabRef and EndNote can)", code="not-utf8")])
-    return _READERS[kind](text.replace("\r\n", "\n"), file)
+    found = _READERS[kind](text.replace("\r\n", "\n"), file)
+    if kind != "bibtex":  # bibtexparser reports its own duplicates
+        seen: set[str] = set()
+        for entry in found.entries:
+            if entry.key is not None and entry.key in seen:
+                found.problems.append(_problem(
+                    file, entry.line, entry.column,
+                    f"entry key '{entry.key}' is used twice in the bibliography",
+                    "give each entry its own key", code="duplicate-reference-key"))
+            elif entry.key is not None:
+                seen.add(entry.key)
+    return found
