@@ -71,6 +71,8 @@ def test_number_words_in_a_claim(text: str, n: int) -> None:
     ("12 studies (75%)", ("count-noun", "12 studies (75%)", 12, None)),
     ("reported it (n = 12).", ("n-equals", "(n = 12)", 12, None)),
     ("reported it, n=12.", ("n-equals", "n=12", 12, None)),
+    ("reported it (n = 1,234).", ("n-equals", "(n = 1,234)", 1234, None)),
+    ("reported it, n = 1,234.", ("n-equals", "n = 1,234", 1234, None)),
 ])
 def test_theme_count_shapes(text: str, expected: tuple[str, str, int, int | None]) -> None:
     claim = one(text)

@@ -31,6 +31,8 @@ _UNIT_WORDS: Final = "|".join(sorted(_UNITS[1:10], key=len, reverse=True))
 _WORD: Final = (rf"(?:(?:{'|'.join(_TENS)})(?:[-\s](?:{_UNIT_WORDS})\b)?"
                 rf"|{'|'.join(sorted(_UNITS, key=len, reverse=True))})")
 # A figure: digits (5191 or 5,191) or a number word up to ninety-nine.
+# Digits with thousands separators or none ("1,234" is one figure, not 1).
+_DIGITS: Final = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,9})"
 NUM: Final = rf"(?:\b\d{{1,3}}(?:,\d{{3}})+\b|\b\d{{1,9}}\b|\b{_WORD}\b)"
 NOUN: Final = r"(?:studies|study|articles|article|papers|paper|publications|reports)\b"
 _PERCENT: Final = r"(?:\s*\(\s*(?P<pct>\d{1,3}(?:\.\d{1,2})?)\s*%\s*\))?"
@@ -344,8 +346,8 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     Pattern("subthemes-total", _compile(rf"(?P<n>{NUM})\s+sub-?themes\b"),
             _themes("subthemes"), "seven subthemes"),
     Pattern("n-equals", _compile(
-        r"\(\s*n\s*=\s*(?P<n>\d{1,9})\s*(?:[,;]\s*(?P<pct>\d{1,3}(?:\.\d{1,2})?)\s*%\s*)?\)"
-        r"|\bn\s*=\s*(?P<n2>\d{1,9})\b"), lambda m, t: _n_equals(_renamed(m), t),
+        rf"\(\s*n\s*=\s*(?P<n>{_DIGITS})\s*(?:[,;]\s*(?P<pct>\d{{1,3}}(?:\.\d{{1,2}})?)\s*%\s*)?\)"
+        rf"|\bn\s*=\s*(?P<n2>{_DIGITS})\b"), lambda m, t: _n_equals(_renamed(m), t),
         "United States (n = 7); good quality (n = 11); (n = 12); n=12"),
     Pattern("count-noun", _compile(
         rf"(?P<n>{NUM})\s+(?:(?P<adj>[a-z][\w-]*)\s+)??{NOUN}{_PERCENT}"),
