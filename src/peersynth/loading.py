@@ -24,7 +24,9 @@ not copied, so reading costs no more; the bound is for what is built from them
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,49 +76,118 @@ class _Rejected:
 REJECTED: Final = _Rejected()
 
 
+# A node's position packed into one integer, the line above the low 32 bits and the column
+# in them, so that the positions of a container's children take 8 bytes each in an array.
+# (A column past 2**32 would need a single line of 4 GiB.)
+_LINE_SHIFT: Final = 32
+_COLUMN_MASK: Final = (1 << _LINE_SHIFT) - 1
+# Set on the position of an alias: nothing under it has a place of its own.
+_ALIAS: Final = 1 << 63
+_LINE_MASK: Final = (1 << (63 - _LINE_SHIFT)) - 1
+
+
+def _unpack(packed: int) -> Position:
+    return (packed >> _LINE_SHIFT) & _LINE_MASK, packed & _COLUMN_MASK
+
+
+# Every character a plain scalar read as a boolean, null or number can hold; such a
+# scalar's source text is the run of them where it starts.
+_PLAIN_CHARS: Final = frozenset("+-.~0123456789" + string.ascii_letters)
+_PLAIN_RUN: Final = re.compile(r"[-+.~0-9A-Za-z]*")
+_OTHER_SCALARS: Final = (bool, int, float)
+# Mappings with more keys than this get a key index, built when a path first goes through.
+_SCAN_KEYS: Final = 32
+
+
 @dataclass(slots=True)
 class Document:
     """One file's values; the 1-based position of any value or key by its path.
 
-    Positions are only needed to report a problem, and indexing every node of a large
-    review would cost more memory than its values, so the first `position()` call
-    reads the text again to build the index.
+    Positions are kept while the file is read, compactly: per container, an array of its
+    children's packed positions (a mapping's keys and values in turn), found by the
+    container's identity. A path is looked up by walking the values, so a position costs
+    the depth of its path, and keeping them costs 8 bytes a node, not an index of paths.
     """
 
     file: str
     data: Any
     text: str = ""
     limits: Limits = field(default_factory=Limits)
-    _values: dict[YamlPath, Position] | None = None
-    _keys: dict[YamlPath, Position] = field(default_factory=dict)
-    # Source text of plain scalars read as bool, null or number, for "quote it" hints.
-    _plain: dict[YamlPath, str] = field(default_factory=dict)
+    # The root's packed position; None until the text is read for positions.
+    _root: int | None = None
+    _slots: dict[int, Any] = field(default_factory=dict)
+    # Of plain scalars read as bool, null or number whose source text is not the run of
+    # plain characters at their position, that text; None for a tagged one.
+    _plain: dict[int, str | None] = field(default_factory=dict)
+    _orders: dict[int, dict[str, int]] = field(default_factory=dict)
+    _lines: _Lines | None = None
 
-    def _index(self) -> dict[YamlPath, Position]:
-        if self._values is None:
-            builder = _Builder(self.file, self.limits, self.text, record=True)
-            _run(builder, self.text)
-            self._values = builder.values
-            self._keys = builder.keys
-            self._plain = builder.plain
-        return self._values
+    def _order(self, mapping: dict[str, Any], name: Any) -> int | None:
+        """The place of key `name` among the keys of `mapping`."""
+        if name not in mapping:
+            return None
+        if len(mapping) <= _SCAN_KEYS:
+            return list(mapping).index(name)
+        order = self._orders.get(id(mapping))
+        if order is None:
+            order = self._orders[id(mapping)] = {k: n for n, k in enumerate(mapping)}
+        return order[name]
+
+    def _find(self, path: YamlPath, key: bool) -> tuple[int | None, Any, bool]:
+        """The packed position of `path`, or of its nearest enclosing node that has one;
+        the value there; and whether that is `path` itself, read where it is written
+        (not through an alias)."""
+        found = self._root
+        if found is None:  # made without its text: no positions
+            return None, None, False
+        node: Any = self.data
+        last = len(path) - 1
+        for depth, part in enumerate(path):
+            slots = self._slots.get(id(node))
+            if slots is None:
+                return found, node, False
+            if isinstance(node, dict):
+                number = self._order(node, part)
+                if number is None:
+                    return found, node, False
+                if key and depth == last:
+                    return slots[2 * number], None, True
+                found = slots[2 * number + 1]
+            elif type(part) is int and 0 <= part < len(node):
+                found = slots[part]
+            else:
+                return found, node, False
+            node = node[part]
+            if found & _ALIAS:  # the alias is the place; it has no text of its own
+                return found & ~_ALIAS, None, False
+        return found, node, True
 
     def position(self, path: YamlPath, *, key: bool = False) -> Position:
         """Where `path` is, or its nearest enclosing node that has a position."""
-        values = self._index()
-        if key and path in self._keys:
-            return self._keys[path]
-        while path:
-            found = values.get(path)
-            if found is not None:
-                return found
-            path = path[:-1]
-        return values.get((), (1, 1))
+        found, _value, _exact = self._find(path, key)
+        return _unpack(found) if found is not None else (1, 1)
 
     def plain_text(self, path: YamlPath) -> str | None:
         """The source text of an unquoted scalar at `path` read as a boolean, null or number."""
-        self._index()
-        return self._plain.get(path)
+        found, value, exact = self._find(path, False)
+        if found is None or not exact or isinstance(value, str | dict | list) \
+                or value is REJECTED:
+            return None
+        if isinstance(value, Implicit):
+            return value.text
+        if found in self._plain:
+            return self._plain[found]
+        if self._lines is None:
+            self._lines = _Lines(self.text)
+        line, column = _unpack(found)
+        if line > len(self._lines.starts):
+            return None
+        run = _PLAIN_RUN.match(self.text, self._lines.starts[line - 1] + column - 1)
+        source = run.group() if run is not None else ""
+        # The run is the scalar (checked when it was read); should the two ever differ,
+        # no text is better than another value's.
+        back = resolve_plain(source)
+        return source if type(back) is type(value) and back == value else None
 
 
 _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
@@ -174,21 +245,23 @@ class _Abort(Exception):
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "is_key", "is_map", "key", "path", "seen", "start_chars",
-                 "start_count")
+    __slots__ = ("anchor", "container", "is_key", "is_map", "kept", "key", "seen", "slots",
+                 "start_chars", "start_count")
 
-    def __init__(self, is_map: bool, container: dict[str, Any] | list[Any] | None,
-                 path: YamlPath | None, anchor: str | None, start_count: int,
+    def __init__(self, is_map: bool, container: Any, anchor: str | None, start_count: int,
                  is_key: bool, start_chars: int = 0) -> None:
         self.is_map = is_map
-        self.container = container
-        self.path = path  # None: the node is being skipped, nothing under it is kept
+        self.container = container  # None: the node is being skipped, nothing under it is kept
+        self.kept = container is not None
         self.anchor = anchor
         self.start_count = start_count
         self.start_chars = start_chars
         self.is_key = is_key
         self.key: Any = _NO_KEY
-        self.seen: dict[str, Position] = {}
+        # Packed position of each key, until the mapping ends, to name the first of two.
+        self.seen: dict[str, int] = {}
+        # Packed positions of the children kept: a mapping's keys and values in turn.
+        self.slots = array("Q")
 
 
 _NO_KEY: Final = object()
@@ -214,13 +287,13 @@ class _Lines:
 
 
 class _Builder:
-    def __init__(self, file: str, limits: Limits, text: str, *, record: bool = False) -> None:
+    def __init__(self, file: str, limits: Limits, text: str) -> None:
         self.file = file
-        # Whether to index every node's position (see Document): only when asked.
-        self.record = record
-        self.values: dict[YamlPath, Position] = {}
-        self.keys: dict[YamlPath, Position] = {}
-        self.plain: dict[YamlPath, str] = {}
+        # Where each node is (see Document): the positions of the children of every
+        # container that has any, by the container's identity, and the root's.
+        self.slots: dict[int, array[int]] = {}
+        self.root_at: int | None = None
+        self.plain: dict[int, str | None] = {}
         self.limits = limits
         self.text = text
         # None: libyaml's own line and column are right for this text.
@@ -259,67 +332,72 @@ class _Builder:
         lines = self.lines or _Lines(self.text)
         return lines.at(len(self.text))
 
-    def _slot(self) -> tuple[_Frame | None, YamlPath | None, bool]:
-        """The enclosing frame, the path of the next node (None: not kept), and whether
-        the next node is a mapping key."""
+    def _slot(self) -> tuple[_Frame | None, bool, bool]:
+        """The enclosing frame, whether the next node is kept, and whether it is a
+        mapping key."""
         if not self.stack:
-            return None, (), False
+            return None, True, False
         top = self.stack[-1]
         if top.is_map and top.key is _NO_KEY:
-            return top, None, True
-        if top.path is None or top.key is _DISCARD:
-            return top, None, False
-        if top.is_map:
-            return top, (*top.path, top.key), False
-        assert isinstance(top.container, list)
-        return top, (*top.path, len(top.container)), False
+            return top, False, True
+        return top, top.kept and top.key is not _DISCARD, False
 
-    def _store(self, top: _Frame | None, path: YamlPath | None, value: Any, pos: Position) -> None:
+    def _store(self, top: _Frame | None, kept: bool, value: Any, at: int) -> None:
+        """Put a value, read at the packed position `at`, in its place."""
         if top is None:
             self.root = value
-            if self.record:
-                self.values[()] = pos
+            self.root_at = at
             return
-        if path is not None:
+        if kept:
             if top.is_map:
-                assert isinstance(top.container, dict)
                 top.container[top.key] = value
             else:
-                assert isinstance(top.container, list)
                 top.container.append(value)
-            if self.record:
-                self.values[path] = pos
+            top.slots.append(at)
         if top.is_map:
             top.key = _NO_KEY
 
-    def _take_key(self, top: _Frame, key: str, pos: Position) -> None:
-        if top.path is None:
+    def _take_key(self, top: _Frame, key: str, at: int) -> None:
+        if not top.kept:
             top.key = _DISCARD
             return
         first = top.seen.get(key)
         if first is not None:
-            self.report("duplicate-key", pos, f"key '{key}' appears twice in this mapping",
-                        f"first at line {first[0]}; YAML would keep only the last")
+            self.report("duplicate-key", _unpack(at), f"key '{key}' appears twice in this "
+                        f"mapping", f"first at line {_unpack(first)[0]}; YAML would keep only "
+                        "the last")
             top.key = _DISCARD
             return
         if key == "<<":
-            self.report("yaml-tag", pos, "merge keys ('<<') are not supported",
+            self.report("yaml-tag", _unpack(at), "merge keys ('<<') are not supported",
                         "write the keys out in full")
             top.key = _DISCARD
             return
-        top.seen[key] = pos
+        top.seen[key] = at
         top.key = key
-        if self.record:
-            self.keys[(*top.path, key)] = pos
+        top.slots.append(at)
 
-    def _scalar(self, ev: events.ScalarEvent, text: str, pos: Position) -> Any:
+    def _note_plain(self, ev: events.ScalarEvent, at: int) -> None:
+        """Keep what `Document.plain_text` cannot find again in the text: the source of a
+        scalar read as bool, null or number, when it is not the run of plain characters
+        where the scalar starts (an anchor before it, say), and that a tagged one has none."""
+        if ev.tag is not None:
+            self.plain[at] = None
+            return
+        source, start = ev.value, ev.start_mark.index  # type: ignore[union-attr]
+        end = start + len(source)
+        if not self.text.startswith(source, start) or (
+                end < len(self.text) and self.text[end] in _PLAIN_CHARS):
+            self.plain[at] = source
+
+    def _scalar(self, ev: events.ScalarEvent, text: str, at: int) -> Any:
         tag = ev.tag
         if tag is None or tag == "!":
             if tag is None and ev.implicit[0]:
                 return resolve_plain(text)
             return text
         if not tag.startswith(_TAG):
-            self.report("yaml-tag", pos, f"tag '{tag}' is not read by peersynth",
+            self.report("yaml-tag", _unpack(at), f"tag '{tag}' is not read by peersynth",
                         "remove the tag and write a plain value")
             return REJECTED
         kind = tag[len(_TAG):]
@@ -331,32 +409,36 @@ class _Builder:
             return value
         if kind == "float" and type(value) in (int, float):
             return float(text)  # float(value) overflows on a long integer
-        self.report("yaml-tag", pos, f"tag '!!{kind}' on {text!r} is not read by peersynth",
+        self.report("yaml-tag", _unpack(at), f"tag '!!{kind}' on {text!r} is not read by peersynth",
                     "remove the tag and write a plain value")
         return REJECTED
 
     def feed(self, ev: events.Event) -> None:
         mark = ev.start_mark
         assert mark is not None  # the parser marks every event
-        pos = (mark.line + 1, mark.column + 1) if self.lines is None \
-            and mark.index <= self.size else self.where(mark)
+        if self.lines is None and mark.index <= self.size:
+            at = (mark.line + 1) << _LINE_SHIFT | (mark.column + 1)
+        else:
+            line, column = self.where(mark)
+            at = line << _LINE_SHIFT | column
         kind = type(ev)
         if kind is events.ScalarEvent:
-            self._on_scalar(ev, pos)  # type: ignore[arg-type]
+            self._on_scalar(ev, at)  # type: ignore[arg-type]
         elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
-            self._on_start(ev, pos, kind is events.MappingStartEvent)  # type: ignore[arg-type]
+            self._on_start(ev, at, kind is events.MappingStartEvent)  # type: ignore[arg-type]
         elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
             self._on_end()
         elif kind is events.AliasEvent:
-            self._on_alias(ev, pos)  # type: ignore[arg-type]
+            self._on_alias(ev, at)  # type: ignore[arg-type]
         elif kind is events.DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
-                self.report("multiple-documents", pos, "a second YAML document starts here",
+                self.report("multiple-documents", _unpack(at),
+                            "a second YAML document starts here",
                             "each file holds one document; remove the extra '---'")
                 raise _Abort
 
-    def _on_scalar(self, ev: events.ScalarEvent, pos: Position) -> None:
+    def _on_scalar(self, ev: events.ScalarEvent, at: int) -> None:
         self.nodes += 1
         self.last_scalar = ev
         text = ev.value
@@ -365,54 +447,54 @@ class _Builder:
         # two keys equal in NFC are a duplicate. ASCII text is NFC already.
         if not text.isascii():
             text = unicodedata.normalize("NFC", text)
-        top, path, is_key = self._slot()
+        top, kept, is_key = self._slot()
         if is_key:
             assert top is not None
             if ev.tag not in _PLAIN_TAGS and ev.tag != _TAG + "str":
-                self.report("yaml-tag", pos, f"tag '{ev.tag}' on a key is not read by peersynth",
-                            "remove the tag")
-            self._take_key(top, text, pos)
+                self.report("yaml-tag", _unpack(at),
+                            f"tag '{ev.tag}' on a key is not read by peersynth", "remove the tag")
+            self._take_key(top, text, at)
             if ev.anchor is not None:
                 self.anchors[ev.anchor] = (text, 1, len(ev.value))
             return
-        value = self._scalar(ev, text, pos)
-        if self.record and path is not None and ev.tag is None and ev.implicit[0] \
-                and not isinstance(value, str):
-            self.plain[path] = ev.value
-        self._store(top, path, value, pos)
+        value = self._scalar(ev, text, at)
+        if kept and (value is None or type(value) in _OTHER_SCALARS):
+            self._note_plain(ev, at)
+        self._store(top, kept, value, at)
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (value, 1, len(ev.value))
 
-    def _on_start(self, ev: events.CollectionStartEvent, pos: Position, mapping: bool) -> None:
+    def _on_start(self, ev: events.CollectionStartEvent, at: int, mapping: bool) -> None:
         self.nodes += 1
         if len(self.stack) >= self.limits.max_depth:
-            self.report("too-deep", pos,
+            self.report("too-deep", _unpack(at),
                         f"nesting deeper than {self.limits.max_depth} levels",
                         "flatten the structure, or raise PEERSYNTH_MAX_DEPTH")
             raise _Abort
-        top, path, is_key = self._slot()
+        top, kept, is_key = self._slot()
         if is_key:
             assert top is not None
-            if top.path is not None:
-                self.report("yaml-tag", pos,
+            if top.kept:
+                self.report("yaml-tag", _unpack(at),
                             "a mapping or sequence used as a key is not supported",
                             "use a plain text key")
         elif ev.tag not in _PLAIN_TAGS and ev.tag != _TAG + ("map" if mapping else "seq"):
-            self.report("yaml-tag", pos, f"tag '{ev.tag}' is not read by peersynth",
+            self.report("yaml-tag", _unpack(at), f"tag '{ev.tag}' is not read by peersynth",
                         "remove the tag")
-            self._store(top, path, REJECTED, pos)
-            path = None
+            self._store(top, kept, REJECTED, at)
+            kept = False
         container: dict[str, Any] | list[Any] | None = None
-        if path is not None:
+        if kept:
             container = {} if mapping else []
-            self._store(top, path, container, pos)
+            self._store(top, kept, container, at)
         elif top is not None and top.is_map and not is_key:
             top.key = _DISCARD  # keep the parent's key slot closed until this node ends
-        self.stack.append(_Frame(mapping, container, path, ev.anchor, self.nodes, is_key,
-                                 self.chars))
+        self.stack.append(_Frame(mapping, container, ev.anchor, self.nodes, is_key, self.chars))
 
     def _on_end(self) -> None:
         frame = self.stack.pop()
+        if frame.slots:
+            self.slots[id(frame.container)] = frame.slots
         if frame.anchor is not None and frame.container is not None:
             self.anchors[frame.anchor] = (frame.container, self.nodes - frame.start_count + 1,
                                           self.chars - frame.start_chars)
@@ -420,10 +502,11 @@ class _Builder:
             parent = self.stack[-1]
             if parent.is_map:
                 # After a complex key its value is skipped; after a skipped value, the next key.
-                parent.key = _DISCARD if frame.is_key else _NO_KEY if frame.path is None \
+                parent.key = _DISCARD if frame.is_key else _NO_KEY if not frame.kept \
                     else parent.key
 
-    def _on_alias(self, ev: events.AliasEvent, pos: Position) -> None:
+    def _on_alias(self, ev: events.AliasEvent, at: int) -> None:
+        pos = _unpack(at)
         anchor = ev.anchor or ""
         found = self.anchors.get(anchor)
         if found is None:
@@ -447,17 +530,17 @@ class _Builder:
                         "write the text out once instead of repeating a long value through "
                         "aliases, or raise PEERSYNTH_MAX_FILE_BYTES")
             raise _Abort
-        top, path, is_key = self._slot()
+        top, kept, is_key = self._slot()
         if is_key:
             assert top is not None
             if isinstance(value, str):
-                self._take_key(top, value, pos)
+                self._take_key(top, value, at)
             else:
                 self.report("yaml-tag", pos, "an alias to a non-text value used as a key",
                             "use a plain text key")
                 top.key = _DISCARD
             return
-        self._store(top, path, value, pos)
+        self._store(top, kept, value, at | _ALIAS)
 
 
 # ----------------------------------------------------------------- syntax errors in plain words
@@ -672,7 +755,8 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
         builder.report("empty-file", (1, 1), "the file holds no YAML document",
                        "add the file's top-level key")
         return None, builder.diagnostics
-    return Document(file, builder.root, text, limits), builder.diagnostics
+    return Document(file, builder.root, text, limits, builder.root_at, builder.slots,
+                    builder.plain), builder.diagnostics
 
 
 def _run(builder: _Builder, text: str) -> bool:
