@@ -345,38 +345,47 @@ class _Shape:
                 self.report(errors, base)
             if not isinstance(current, dict):
                 return None, changed
-            current = dict(current)
+            changes: list[tuple[YamlPath, Any]] = []
             for error in errors:
                 where = drop(_error_path(error))
                 if where is None:
                     return None, changed
-                place, stand_in = where
-                _replace(current, place, stand_in)
-                changed.append(place)
+                changes.append(where)
+                changed.append(where[0])
+            current = _replace(current, changes)
         return None, changed  # pragma: no cover - each round leaves out every broken part
 
 
 _LEAVE_OUT: Final = object()
 
 
-def _replace(mapping: dict[str, Any], place: YamlPath, stand_in: Any) -> None:
-    """Leave out (or replace) the value at `place` in `mapping`, copying what it changes."""
-    container: Any = mapping
-    for part in place[:-1]:
-        inner = container.get(part) if isinstance(container, dict) else None
-        if not isinstance(inner, dict | list):
-            return
-        inner = dict(inner) if isinstance(inner, dict) else list(inner)
-        container[part] = inner
-        container = inner
-    last = place[-1]
-    if isinstance(container, dict):
-        if stand_in is not _LEAVE_OUT:
-            container[last] = stand_in  # also where it is missing
-        elif last in container:
-            del container[last]
-    elif isinstance(container, list) and isinstance(last, int) and last < len(container):
-        container[last] = stand_in
+def _replace(mapping: dict[str, Any], changes: list[tuple[YamlPath, Any]]) -> dict[str, Any]:
+    """A copy of `mapping` with the value at each place left out (or replaced by its
+    stand-in). Each container on the way is copied once, however many places it holds:
+    a list with a hundred thousand broken items is not copied for each of them."""
+    copy = dict(mapping)
+    copied = {id(copy)}
+    for place, stand_in in changes:
+        container: Any = copy
+        for part in place[:-1]:
+            inner = container.get(part) if isinstance(container, dict) else None
+            if not isinstance(inner, dict | list):
+                break
+            if id(inner) not in copied:
+                inner = dict(inner) if isinstance(inner, dict) else list(inner)
+                copied.add(id(inner))
+                container[part] = inner
+            container = inner
+        else:
+            last = place[-1]
+            if isinstance(container, dict):
+                if stand_in is not _LEAVE_OUT:
+                    container[last] = stand_in  # also where it is missing
+                elif last in container:
+                    del container[last]
+            elif isinstance(container, list) and isinstance(last, int) and last < len(container):
+                container[last] = stand_in
+    return copy
 
 
 def _study_drop(loc: YamlPath) -> tuple[YamlPath, Any] | None:
@@ -486,7 +495,8 @@ def _read_theme(shape: _Shape, node: Any, path: YamlPath, out: _Themes, *,
     if ("subthemes",) in broken:
         _strings(subthemes, unreadable)
     record = theme_from(model)
-    kept = [index for index in range(len(record.studies)) if index not in set(holes)]
+    left_out = set(holes)
+    kept = [index for index in range(len(record.studies)) if index not in left_out]
     changes: dict[str, Any] = {}
     if holes:
         changes["studies"] = [record.studies[index] for index in kept]
