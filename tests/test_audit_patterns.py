@@ -284,3 +284,27 @@ def test_claims_do_not_overlap() -> None:
     spans = sorted((c.start, c.end) for c in claims)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
     assert [c.pattern for c in claims] == ["n-of-N", "flow-included-studies"]
+
+
+TRICKY = [
+    "twenty-one studies, 1,234 records were screened; 5,191 records screened",
+    "a single study conducted in Finland and single studies in both Peru and Chile",
+    "x12 of 16 studies, 3of 5, Twelve  studies, ninety nine studies (n = 3)",
+    "studies 12 of 16 12 of 16 studies 16 included studies were included",
+]
+
+
+def test_trying_only_where_a_figure_begins_finds_what_searching_everywhere_finds() -> None:
+    """Patterns that begin with a figure are tried only where one can begin: the same
+    matches as searching the whole text, on the Results section and on tricky text."""
+    from audit_kit import RESULTS_TEXT
+    from peersynth.audit.patterns import matches
+
+    narrowed = [p for p in PATTERNS if p.starts is not None]
+    assert len(narrowed) >= 12
+    for text in [RESULTS_TEXT, *TRICKY]:
+        for pattern in narrowed:
+            assert pattern.starts is not None
+            begins = [m.start() for m in pattern.starts.finditer(text)]
+            assert [m.span() for m in matches(pattern, text, begins)] == \
+                [m.span() for m in pattern.regex.finditer(text)], pattern.name

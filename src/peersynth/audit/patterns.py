@@ -36,6 +36,13 @@ _DIGITS: Final = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,9})"
 NUM: Final = rf"(?:\b\d{{1,3}}(?:,\d{{3}})+\b|\b\d{{1,9}}\b|\b{_WORD}\b)"
 NOUN: Final = r"(?:studies|study|articles|article|papers|paper|publications|reports)\b"
 _PERCENT: Final = r"(?:\s*\(\s*(?P<pct>\d{1,3}(?:\.\d{1,2})?)\s*%\s*\))?"
+# Where a figure can begin: a digit or a number word after a word boundary (a superset of
+# where NUM matches: "234" in "1,234" and "one" in "twenty-one" are in it too).
+_FIGURE_STARTS: Final = re.compile(
+    rf"\b(?:\d|{'|'.join(sorted(_UNITS + _TENS, key=len, reverse=True))})", re.IGNORECASE)
+_PLACE_STARTS: Final = re.compile(
+    rf"\b(?:\d|{'|'.join(sorted(_UNITS + _TENS, key=len, reverse=True))}|a\s|single)",
+    re.IGNORECASE)
 # A number right after these words names a table or a section, not a count.
 _LABEL_BEFORE: Final = re.compile(
     r"(?:table|figure|fig\.|appendix|box|file|section|chapter|theme|subtheme|sub-theme"
@@ -114,6 +121,10 @@ class Pattern:
     # Whether a match keeps later patterns off its span even when it makes no claim:
     # "12 of 16 themes" is no count of studies, and "16 themes" in it is no total.
     holds_span: bool = False
+    # Every place a match can begin, found by a cheap scan (None: search everywhere).
+    # A pattern that begins with a figure is tried only where a figure may begin, so a
+    # paragraph is scanned for figures once, not once per pattern.
+    starts: re.Pattern[str] | None = None
 
 
 def _fig(match: re.Match[str], group: str) -> Figure | None:
@@ -288,7 +299,7 @@ def _compile(regex: str) -> re.Pattern[str]:
 _INCLUDED: Final = r"(?:included\s+)?"
 _THE: Final = r"(?:(?:the|these|all)\s+)?"
 
-PATTERNS: Final[tuple[Pattern, ...]] = (
+_PATTERNS: Final[tuple[Pattern, ...]] = (
     Pattern("flow-records-screened", _compile(
         rf"(?P<n>{NUM})\s+(?:records|citations|titles(?:\s+and\s+abstracts)?)\s+"
         r"(?:were\s+|was\s+)?screened"), _flow("records_screened"),
@@ -355,6 +366,35 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
 )
 
 
+def _starts(pattern: Pattern) -> Pattern:
+    """The pattern with the cheap scan for where it can begin, when there is one."""
+    source = pattern.regex.pattern
+    if source.startswith(f"(?P<n>{NUM})"):
+        return dataclasses.replace(pattern, starts=_FIGURE_STARTS)
+    if pattern.name == "studies-in-place":
+        return dataclasses.replace(pattern, starts=_PLACE_STARTS)
+    return pattern
+
+
+PATTERNS: Final = tuple(map(_starts, _PATTERNS))
+
+
+def matches(pattern: Pattern, text: str, starts: list[int] | None) -> Iterator[re.Match[str]]:
+    """What `pattern.regex.finditer(text)` finds, trying only the places in `starts`
+    (every place a match can begin, in order)."""
+    if starts is None:
+        yield from pattern.regex.finditer(text)
+        return
+    after = 0
+    for start in starts:
+        if start < after:
+            continue
+        found = pattern.regex.match(text, start)
+        if found is not None:
+            yield found
+            after = max(found.end(), start + 1)
+
+
 class _Renamed:
     """A match whose alternative groups `n2` answer for `n` (one pattern, two word orders)."""
 
@@ -402,8 +442,14 @@ def recognise(text: str) -> list[Claim]:
     for match in CITATION.finditer(text):
         claims.extend(_citation(match, text))
         take(match.start(), match.end())
+    found_begins: dict[re.Pattern[str], list[int]] = {}
     for pattern in PATTERNS:
-        for match in pattern.regex.finditer(text):
+        begins: list[int] | None = None
+        if pattern.starts is not None:
+            if pattern.starts not in found_begins:
+                found_begins[pattern.starts] = [m.start() for m in pattern.starts.finditer(text)]
+            begins = found_begins[pattern.starts]
+        for match in matches(pattern, text, begins):
             if not free(match.start(), match.end()):
                 continue
             # Claims carry the name of the pattern that found them.

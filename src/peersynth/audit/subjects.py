@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from peersynth.analysis import ThemeNotFound, find_theme
+from peersynth.analysis import ThemeNotFound, _theme_key, find_theme
 from peersynth.audit.documents import THEME_HEADING
 from peersynth.review import Review, Theme
 
@@ -52,10 +52,39 @@ def heading_topic(text: str) -> str:
     return _NUMBERING.sub("", text).strip().rstrip(":.")
 
 
-def heading_theme(review: Review, text: str) -> Theme | None:
+class ThemeKeys:
+    """The themes by id and by the key find_theme compares (its _theme_key of id and
+    label), built once: a heading naming a theme exactly is found without find_theme
+    building every key again, which costs a manuscript of many headings dearly."""
+
+    def __init__(self, review: Review) -> None:
+        self.ids: dict[str, Theme] = {}
+        self.keys: dict[str, dict[str, Theme]] = {}
+        for theme, _ in review.themes_file.walk():
+            self.ids.setdefault(theme.id, theme)
+            for key in {_theme_key(theme.id), _theme_key(theme.label)}:
+                self.keys.setdefault(key, {})[theme.id] = theme
+
+    def exact(self, query: str) -> tuple[bool, Theme | None]:
+        """Whether `query` names a theme exactly, and the theme (None when it names
+        several, which find_theme refuses too). Not exact: find_theme tries beginnings
+        and typos."""
+        if query in self.ids:
+            return True, self.ids[query]
+        found = self.keys.get(_theme_key(query))
+        if not found:
+            return False, None
+        return True, next(iter(found.values())) if len(found) == 1 else None
+
+
+def heading_theme(review: Review, text: str, keys: ThemeKeys | None = None) -> Theme | None:
     topic = heading_topic(text)
     if not topic:
         return None
+    if keys is not None:
+        exact, theme = keys.exact(topic)
+        if exact:
+            return theme
     try:
         return find_theme(review, topic)
     except ThemeNotFound:
@@ -105,11 +134,14 @@ class Sections:
 
     review: Review
     stack: list[tuple[int, Theme | None]] = field(default_factory=list)
+    keys: ThemeKeys | None = None
 
     def heading(self, level: int, text: str) -> Theme | None:
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        theme = heading_theme(self.review, text)
+        if self.keys is None:
+            self.keys = ThemeKeys(self.review)
+        theme = heading_theme(self.review, text, self.keys)
         self.stack.append((level, theme))
         return theme
 
