@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import operator
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Final
 
 from peersynth.choices import Order as Order
 from peersynth.choices import Style as Style
@@ -505,7 +507,28 @@ def _citation(review: Review, studies: Sequence[Study], style: Style,
         labels = labels if labels is not None else author_year_labels(review)
         ordered = sorted((labels[s.id] for s in studies), key=lambda a: a.sort_key)
         return Citation("(" + "; ".join(a.label for a in ordered) + ")")
+    if style is Style.pandoc:
+        return Citation("[" + "; ".join(map(pandoc_key, studies)) + "]")
+    if style is Style.latex:
+        return Citation("\\cite{" + ",".join(citation_key(s) for s in studies) + "}")
     return Citation(", ".join(s.id for s in studies))
+
+
+def citation_key(study: Study) -> str:
+    """The key a manuscript cites `study` by: its own or its bibliography entry's
+    `key`, else its id (so a review whose ids are the citation keys needs no key)."""
+    return study.key if study.key is not None else study.id
+
+
+# Pandoc reads a bare key up to a character outside these; other keys go in braces.
+_PANDOC_BARE: Final = re.compile(r"[\w][\w:.#$%&\-+?<>~/]*")
+
+
+def pandoc_key(study: Study) -> str:
+    """'@berry2011', or '@{key with spaces}' where a bare key would end early."""
+    key = citation_key(study)
+    bare = _PANDOC_BARE.fullmatch(key) and key[-1] not in ":.#$%&-+?<>~/"
+    return f"@{key}" if bare else "@{" + key + "}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ class Order(str, Enum):
 class Style(str, Enum):
     numeric = "numeric"
     author_year = "author-year"
+    pandoc = "pandoc"
+    latex = "latex"
     id = "id"
 
 

@@ -213,7 +213,7 @@ def _unbraced(value: object) -> str | None:
 
 
 def _ris(text: str, file: str) -> Bibliography:
-    import rispy  # type: ignore[import-untyped]  # it ships no type information
+    import rispy
 
     out = Bibliography(file)
     starts = [text.count("\n", 0, m.start()) + 1 for m in _RIS_START.finditer(text)]
