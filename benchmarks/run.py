@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/run.py                      # sizes 16,1000,10000,50000
     .venv/bin/python benchmarks/run.py --sizes 16,1000 --runs 5
+    .venv/bin/python benchmarks/run.py --sizes 10000 --out benchmarks/work/audit.md \
+        --only "C-loader parse,peersynth tally (repeat),peersynth audit (repeat)"
 
 For each size: the median wall time of `--runs` runs after one warm-up (in rounds
 that run each command once, so that a drift in the machine's speed shifts all of
@@ -12,6 +14,10 @@ exists), `check-jsonschema` with the schemas `peersynth schema` prints (one
 process per file, added up) and `yamllint -d relaxed`. The peers are installed
 into their own virtual environment under benchmarks/work/. Sizes above 10,000
 get one run and no warm-up, and skip the peers (they take minutes there).
+
+`peersynth audit` of a manuscript (benchmarks/manuscript.py writes one of 10,000
+words for a generated review) is timed with the cache warm, next to the repeated
+tally. `--only` measures just the rows named, leaving the others out.
 """
 
 from __future__ import annotations
@@ -49,6 +55,11 @@ CACHED = "cached load (repeat)"
 TALLY_COLD = "peersynth tally (cold)"
 TALLY = "peersynth tally (repeat)"
 CITE = "peersynth cite (repeat)"
+AUDIT = "peersynth audit (repeat)"
+# The manuscript audited: the published Results section for the shipped review, a
+# generated one of this many words (benchmarks/manuscript.py) for generated reviews.
+AUDIT_WORDS = 10_000
+RESULTS_SECTION = ROOT / "tests" / "data" / "audit" / "results-section.txt"
 JSONSCHEMA = "check-jsonschema"
 YAMLLINT = "yamllint -d relaxed"
 
@@ -132,7 +143,12 @@ def warm_all(command: Command) -> bool:
 
 def warm_repeats(command: Command) -> bool:
     """At sizes above BIG only the repeats get a warm-up: it fills the cache they read."""
-    return command.name in (CACHED, TALLY, CITE)
+    return command.name in (CACHED, TALLY, CITE, AUDIT)
+
+
+def selected(found: Sequence[Command], only: Sequence[str] | None) -> list[Command]:
+    """The commands named in `only` (all of them when it is None), in their usual order."""
+    return [c for c in found if only is None or c.name in only]
 
 
 def measure(commands: Sequence[Command], runs: int, warmup: Callable[[Command], bool],
@@ -209,6 +225,9 @@ def targets(results: Results) -> list[Target]:
                 found.append(Target(f"10,000: {name} / C-loader parse",
                                     ratio(big.get(name), big.get(PARSE)), 0.1))
                 break
+    if AUDIT in big and TALLY in big:
+        found.append(Target(f"10,000: {AUDIT} of a {AUDIT_WORDS:,}-word manuscript / "
+                            f"{TALLY}", ratio(big.get(AUDIT), big.get(TALLY)), 2.0))
     huge = results.get("50000", {})
     if big and huge:
         found.append(Target("growth: validate at 50,000 / at 10,000",
@@ -299,7 +318,8 @@ def has_command(name: str, env: dict[str, str]) -> bool:
 
 
 def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
-             peers: bool, tally: bool, cite: bool) -> list[Command]:
+             peers: bool, tally: bool, cite: bool, manuscript: Path | None = None,
+             ) -> list[Command]:
     python = sys.executable
     studies, themes = str(folder / "studies.yaml"), str(folder / "themes.yaml")
     cache = WORK / "cache" / folder.name
@@ -326,6 +346,10 @@ def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
     if cite:
         found.append(Command(CITE, [[peersynth_bin(), "cite", "--data", str(folder)]],
                              env=cached_env))
+    if manuscript is not None:
+        # Errors in the manuscript exit 1, which run_once counts as success.
+        found.append(Command(AUDIT, [[peersynth_bin(), "audit", str(manuscript), "--data",
+                                      str(folder)]], env=cached_env))
     if peers and schemas is not None:
         found.append(Command(JSONSCHEMA, [
             [str(peers_bin("check-jsonschema")), "--schemafile", str(schemas["studies"]), studies],
@@ -355,14 +379,20 @@ def main(argv: list[str] | None = None) -> None:
                         help="measure the peersynth package in this folder instead "
                              "(put first on PYTHONPATH), e.g. a tree with patches applied")
     parser.add_argument("--no-peers", action="store_true", help="skip check-jsonschema, yamllint")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated command names as the table shows them, e.g. "
+                             f"'{TALLY},{AUDIT}': measure only these rows")
     args = parser.parse_args(argv)
+    only = [name.strip() for name in args.only.split(",")] if args.only else None
     global _spawner
     _spawner = Spawner()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     env = {"PYTHONPATH": str(args.src.resolve())} if args.src else {}
-    peers = not args.no_peers and ensure_peers()
+    wants_peers = only is None or bool({JSONSCHEMA, YAMLLINT} & set(only))
+    peers = not args.no_peers and wants_peers and ensure_peers()
     schemas = write_schemas(env) if peers else None
     tally, cite = has_command("tally", env), has_command("cite", env)
+    audit = (only is None or AUDIT in only) and has_command("audit", env)
     results: Results = {}
     notes = [*machine_notes(),
              f"`{' '.join(['benchmarks/run.py', *(argv if argv is not None else sys.argv[1:])])}`"
@@ -374,6 +404,10 @@ def main(argv: list[str] | None = None) -> None:
     if not (tally and cite):
         notes.append("`peersynth tally`/`cite` not available in the measured tree; the "
                      f"'{CACHED}' row stands in for a repeated tally.")
+    if audit:
+        notes.append(f"{AUDIT}: `peersynth audit MANUSCRIPT`, cache filled by the warm-up; the "
+                     "shipped review's manuscript is the published Results section, a generated "
+                     f"review's a {AUDIT_WORDS:,}-word one written by `benchmarks/manuscript.py`.")
     if args.src:
         notes.append(f"peersynth measured from {args.src} (PYTHONPATH).")
     plan: list[tuple[str, Path, int]] = [("shipped", SHIPPED, 0)]
@@ -383,10 +417,17 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(folder)],
                        check=True)
         plan.append((str(size), folder, size))
+        if audit and size <= BIG:
+            subprocess.run([sys.executable, str(HERE / "manuscript.py"), str(folder),
+                            "--words", str(AUDIT_WORDS)], check=True, stdout=subprocess.DEVNULL)
     compile_measured(env)
     for label, folder, size in plan:
         big = size > BIG
-        found = commands(folder, env, schemas, peers and not big, tally, cite)
+        manuscript = None
+        if audit and not big:
+            manuscript = RESULTS_SECTION if label == "shipped" else folder / "manuscript.md"
+        found = selected(commands(folder, env, schemas, peers and not big, tally, cite,
+                                  manuscript), only)
         results[label] = measure(found, 1 if big else args.runs, warm_all if not big
                                  else warm_repeats)
         for name, timing in results[label].items():
