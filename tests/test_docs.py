@@ -87,7 +87,7 @@ def test_every_command_is_documented_with_an_example() -> None:
     names = [command.name or (command.callback.__name__ if command.callback else "")
              for command in app.registered_commands]
     assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init",
-                          "audit"}
+                          "audit", "references"}
     for name in names:
         assert f"peersynth {name}" in readme, name
         assert f"`peersynth {name}" in reference, name

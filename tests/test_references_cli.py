@@ -96,10 +96,10 @@ def test_csl_items_carry_only_what_the_study_gives() -> None:
         "id": "k", "type": "article-journal", "title": "T", "container-title": "J",
         "DOI": "10.1/x", "issued": {"date-parts": [[2019]]},
         "author": [{"family": "van der Berg", "given": "JP"}, {"family": "Mancini"}]}
-    # Nothing to cite it by: its id stands in for the title, marked as such.
+    # Nothing to cite it by: its id stands in the author's place, as a literal name.
     assert csl_item(Study("b", year=2020)) == {
         "id": "b", "type": "article-journal", "issued": {"date-parts": [[2020]]},
-        "title": "b (no details)"}
+        "author": [{"literal": "b"}]}
 
 
 @pytest.mark.parametrize("style", ["biomed-central.csl", "apa.csl"])
@@ -141,7 +141,9 @@ def test_references_on_the_shipped_review_lists_every_study_by_ref() -> None:
     # authors, then "et al.".
     assert lines[5] == ("38. Byrne L, Roennfeldt H, Wolf J, Linfoot A, Foglesong D, "
                         "Davidson L, et al. 2021.")
-    assert lines[0] == "33. ref33 (no details)."
+    assert lines[0] == "33. ref33."
+    # The 14 studies the text does not identify are cited by their id, and a note says so.
+    assert "14 study(ies) with no authors, title, journal or DOI" in result.stderr
 
 
 def test_references_formats(tmp_path: Path) -> None:
@@ -160,7 +162,7 @@ def test_references_formats(tmp_path: Path) -> None:
     csv_lines = run("references", "--data", folder, "--format", "csv",
                     "--no-cache").stdout.splitlines()
     assert csv_lines[0] == "number,study,reference"
-    assert csv_lines[2] == "5,c,5. c (no details)."
+    assert csv_lines[2] == "5,c,5. c."
 
 
 def test_author_date_style_orders_as_the_style_sorts(tmp_path: Path) -> None:
@@ -220,3 +222,22 @@ def test_a_dependent_style_names_its_parent(tmp_path: Path) -> None:
     result = run("references", "--data", small(tmp_path), "--csl", dependent, "--no-cache")
     assert result.exit_code == 2
     assert "dependent CSL style" in result.stderr
+
+
+def test_cite_in_a_csl_style_and_renumbered_by_a_manuscript(tmp_path: Path) -> None:
+    folder = keyed(tmp_path)
+    apa = run("cite", "t", "--data", folder, "--csl", CSL / "apa.csl", "--no-cache")
+    assert apa.exit_code == 0, apa.stderr
+    # APA sorts by author; c has nothing but its id to be cited by.
+    assert apa.stdout == "Theme (3/3): (Berry et al., 2011; Byrne & Roennfeldt, 2021; c, n.d.)\n"
+    assert "cited by their id: c" in apa.stderr
+    body = json.loads(run("cite", "--data", folder, "--csl", CSL / "biomed-central.csl",
+                          "--format", "json", "--no-cache").stdout)
+    assert body["style"] == f"csl:{(CSL / 'biomed-central.csl').as_posix()}"
+    assert body["themes"][0]["citation"] == "[3, 5, 7]"
+    manuscript = tmp_path / "m.md"
+    manuscript.write_text("Berry [7] came before Byrne [3].\n", encoding="utf-8")
+    ordered = run("cite", "t", "--data", folder, "--numbering", "order", "-m", manuscript,
+                  "--no-cache")
+    # a is cited first (1), b second (2), c never (3): "1-3" as a range.
+    assert ordered.stdout == "Theme (3/3): [1\u20133]\n"

@@ -551,6 +551,8 @@ class Citations:
     rollup: bool
     N: int
     rows: tuple[CiteRow, ...]
+    # The CSL style file the citations were rendered in instead of `style`, if any.
+    csl: str | None = None
 
 
 def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = True,

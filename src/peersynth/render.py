@@ -443,10 +443,12 @@ def citations_json(result: Citations) -> str:
     """{"version": 1, "style", "rollup", "N",
     "themes": [{"id", "label", "depth", "n", "N", "citation", "unnumbered", "studies"}]}
 
+    style is "csl:FILE" when a CSL style file rendered the citations.
+
     citation is what the style cites ("" when nothing); unnumbered lists the studies
     the numeric style cannot cite because they have no ref (empty in other styles)."""
     return to_json({
-        "style": result.style.value,
+        "style": f"csl:{result.csl}" if result.csl is not None else result.style.value,
         "rollup": result.rollup,
         "N": result.N,
         "themes": [

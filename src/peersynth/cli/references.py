@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Sequence
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Final, Optional
+from typing import TYPE_CHECKING, Annotated, Final, Optional
 
 import typer
 
@@ -25,7 +27,10 @@ from peersynth.cli.common import (
 from peersynth.escape import visible
 from peersynth.files import Limits
 from peersynth.references.numbering import Numbering, Numbers, by_file_order, by_manuscript, by_ref
-from peersynth.review import Review
+from peersynth.review import Review, Study
+
+if TYPE_CHECKING:
+    from peersynth.references.styles import CslStyle
 
 DEFAULT_STYLE = "biomed-central.csl"
 
@@ -78,8 +83,28 @@ def numbers_for(review: Review, numbering: Numbering, manuscripts: list[Path] | 
     return numbers
 
 
-def load_style(csl: Path | None):  # type: ignore[no-untyped-def]
-    from peersynth.references.styles import CslStyle
+def renumbered(review: Review, numbering: Numbering, manuscripts: list[Path] | None
+               ) -> tuple[Review, Numbers]:
+    """The review with each study's `ref` the number `numbering` gives it, and the numbers."""
+    numbers = numbers_for(review, numbering, manuscripts)
+    if numbering is Numbering.ref:
+        return review, numbers
+    studies = [dataclasses.replace(s, ref=numbers.by_id[s.id]) for s in review.studies]
+    return Review(dataclasses.replace(review.studies_file, studies=studies),
+                  review.themes_file), numbers
+
+
+def load_style(csl: Path | None, studies: Sequence[Study] = ()
+               ) -> CslStyle:
+    """The style `--csl` names, or the default; says on stderr which studies it can only
+    cite by their id."""
+    from peersynth.references.styles import CslStyle, has_details
+
+    bare = [s.id for s in studies if not has_details(s)]
+    if bare:
+        say(f"note: {len(bare)} study(ies) with no authors, title, journal or DOI, cited "
+            f"by their id: {', '.join(bare[:8])}{' ...' if len(bare) > 8 else ''}; give "
+            "them `key:` in a bibliography, or their own fields")
 
     if csl is not None:
         return CslStyle(csl)
@@ -128,7 +153,7 @@ def references(
 
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
     numbers = numbers_for(review, numbering, manuscripts)
-    style = load_style(csl)
+    style = load_style(csl, review.studies)
     rendered = style.references(review.studies, numbers.by_id)
     style_name = csl.as_posix() if csl is not None else DEFAULT_STYLE
     if fmt is ReferencesFormat.json:

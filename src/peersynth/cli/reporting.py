@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,7 +22,15 @@ from peersynth.cli.common import (
     pick_folder,
     say,
 )
+from peersynth.cli.references import (
+    CslOption,
+    ManuscriptOption,
+    NumberingOption,
+    load_style,
+    renumbered,
+)
 from peersynth.errors import UsageError
+from peersynth.references.numbering import Numbering
 from peersynth.review import Review
 
 FormatOption = Annotated[
@@ -145,14 +154,19 @@ def cite(
     style: Annotated[
         Style,
         typer.Option("--style", "-s",
-                     help="numeric ([33\u201336, 38] from ref), author-year (Berry et al. 2011) "
-                          "or id."),
+                     help="numeric ([33\u201336, 38] from ref), author-year (Berry et al. "
+                          "2011), pandoc ([@berry2011; @byrne2021], by key), latex "
+                          "(\\cite{berry2011,byrne2021}) or id. A study without `key` is "
+                          "cited by its id."),
     ] = Style.numeric,
     fmt: Annotated[
         CiteFormat,
         typer.Option("--format", "-f", help="table, markdown, csv or json."),
     ] = CiteFormat.table,
     rollup: RollupOption = True,
+    csl: CslOption = None,
+    numbering: NumberingOption = Numbering.ref,
+    manuscripts: ManuscriptOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
     """Cite the studies behind a theme, or print the citation map of every theme.
@@ -174,6 +188,10 @@ def cite(
 
         peersynth cite "role clarty" --style author-year
 
+        peersynth cite leadership --style pandoc
+
+        peersynth cite leadership --csl apa.csl
+
         peersynth cite --format markdown
     """
     from peersynth import analysis
@@ -190,7 +208,16 @@ def cite(
                           f"`peersynth cite THEME {theme}`, or `peersynth cite --data {theme}` "
                           "for every theme")
         raise
+    if numbering is not Numbering.ref or csl is not None:
+        review, numbers = renumbered(review, numbering, manuscripts)
     result = analysis.citations(review, style, rollup=rollup, theme=found)
+    if csl is not None:
+        by_id = review.study_by_id
+        groups = [[by_id[i] for i in row.studies] for row in result.rows]
+        texts = load_style(csl, review.studies).cite(groups, review.studies, numbers.by_id)
+        result = dataclasses.replace(result, csl=csl.as_posix(), rows=tuple(
+            dataclasses.replace(row, citation=analysis.Citation(text))
+            for row, text in zip(result.rows, texts, strict=True)))
     emit(render_citations(result, fmt, single=found is not None, is_terminal=_is_terminal(),
                           note=_note))
     unnumbered = list(dict.fromkeys(i for row in result.rows for i in row.citation.unnumbered))

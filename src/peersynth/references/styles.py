@@ -36,11 +36,17 @@ def csl_item(study: Study) -> dict[str, Any]:
         item["container-title"] = study.journal
     if study.doi:
         item["DOI"] = study.doi
-    if not (study.authors or study.title or study.journal or study.doi):
-        # Nothing to cite it by: its id stands in the title's place, so that it is listed
-        # and cited where it belongs instead of as an empty entry.
-        item["title"] = f"{study.id} (no details)"
+    if not has_details(study):
+        # Nothing to cite it by: its id stands in the author's place (a literal name, which
+        # no style changes the case of), so it is cited and listed where it belongs
+        # instead of as an empty entry; the commands say so on stderr.
+        item["author"] = [{"literal": study.id}]
     return item
+
+
+def has_details(study: Study) -> bool:
+    """Whether a style has anything but a year to cite the study by."""
+    return bool(study.authors or study.title or study.journal or study.doi)
 
 
 def _csl_name(author: str) -> dict[str, str]:
