@@ -286,6 +286,13 @@ class _Lines:
         return line + 1, offset - self.starts[line] + 1
 
 
+_SCALAR: Final = events.ScalarEvent
+_MAPPING_START: Final = events.MappingStartEvent
+_SEQUENCE_START: Final = events.SequenceStartEvent
+_MAPPING_END: Final = events.MappingEndEvent
+_SEQUENCE_END: Final = events.SequenceEndEvent
+
+
 class _Builder:
     def __init__(self, file: str, limits: Limits, text: str) -> None:
         self.file = file
@@ -422,11 +429,11 @@ class _Builder:
             line, column = self.where(mark)
             at = line << _LINE_SHIFT | column
         kind = type(ev)
-        if kind is events.ScalarEvent:
+        if kind is _SCALAR:
             self._on_scalar(ev, at)  # type: ignore[arg-type]
-        elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
-            self._on_start(ev, at, kind is events.MappingStartEvent)  # type: ignore[arg-type]
-        elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+        elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+            self._on_start(ev, at, kind is _MAPPING_START)  # type: ignore[arg-type]
+        elif kind is _MAPPING_END or kind is _SEQUENCE_END:
             self._on_end()
         elif kind is events.AliasEvent:
             self._on_alias(ev, at)  # type: ignore[arg-type]
@@ -447,9 +454,9 @@ class _Builder:
         # two keys equal in NFC are a duplicate. ASCII text is NFC already.
         if not text.isascii():
             text = unicodedata.normalize("NFC", text)
-        top, kept, is_key = self._slot()
-        if is_key:
-            assert top is not None
+        stack = self.stack
+        top = stack[-1] if stack else None
+        if top is not None and top.is_map and top.key is _NO_KEY:
             if ev.tag not in _PLAIN_TAGS and ev.tag != _TAG + "str":
                 self.report("yaml-tag", _unpack(at),
                             f"tag '{ev.tag}' on a key is not read by peersynth", "remove the tag")
@@ -457,10 +464,29 @@ class _Builder:
             if ev.anchor is not None:
                 self.anchors[ev.anchor] = (text, 1, len(ev.value))
             return
-        value = self._scalar(ev, text, at)
-        if kept and (value is None or type(value) in _OTHER_SCALARS):
+        # A plain scalar that cannot be a boolean, null or number is its text (most are):
+        # decided here, since this runs for every value of the file.
+        if ev.tag is None and (not ev.implicit[0] or (text and text[0] not in _MAYBE_TYPED)):
+            value: Any = text
+        else:
+            value = self._scalar(ev, text, at)
+        # _slot and _store, written out for the same reason.
+        if top is None:
+            kept = True
+            self.root = value
+            self.root_at = at
+        else:
+            kept = top.kept and top.key is not _DISCARD
+            if kept:
+                if top.is_map:
+                    top.container[top.key] = value
+                else:
+                    top.container.append(value)
+                top.slots.append(at)
+            if top.is_map:
+                top.key = _NO_KEY
+        if kept and type(value) is not str and (value is None or type(value) in _OTHER_SCALARS):
             self._note_plain(ev, at)
-        self._store(top, kept, value, at)
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (value, 1, len(ev.value))
 
@@ -764,12 +790,13 @@ def _run(builder: _Builder, text: str) -> bool:
     (the reason is among the builder's diagnostics)."""
     limits = builder.limits
     loader = _Parser(text)
+    get, feed, end = loader.get_event, builder.feed, events.StreamEndEvent
     try:
         while True:
-            ev = loader.get_event()
-            if ev is None or isinstance(ev, events.StreamEndEvent):
+            ev = get()
+            if ev is None or type(ev) is end:
                 break
-            builder.feed(ev)
+            feed(ev)
     except _Abort:
         return False
     except yaml.MarkedYAMLError as exc:
