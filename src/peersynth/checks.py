@@ -14,13 +14,24 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from peersynth.diagnostics import Diagnostic, make
+from peersynth.diagnostics import CODES, Diagnostic, Severity, make
 from peersynth.loading import Document, YamlPath
 from peersynth.matching import field_key
 from peersynth.models import SLUG_PATTERN
 from peersynth.review import DEFAULT_VOCABULARIES, StudiesFile, Study, Theme, ThemesFile
 from peersynth.suggest import Suggester
+
+
+class Gate(Protocol):
+    """Which diagnostics can still be shown; the others are only counted."""
+
+    def shows(self, file: str, line: int, column: int) -> bool:
+        """Whether a diagnostic at this place could still be shown."""
+
+    def count(self, file: str, severity: Severity, number: int = 1) -> None:
+        """Count diagnostics that are not shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +68,8 @@ class Context:
     unread_studies: int = 0
     # Themes whose id could not be read: held for their codings, named by their line.
     no_id: frozenset[YamlPath] = frozenset()
+    # What the caller will show: a diagnostic past it is counted, never built (None: all).
+    gate: Gate | None = None
     # Hints worked out only for diagnostics that are shown (a did-you-mean search),
     # by (code, file, line, column).
     _later: dict[tuple[str, str, int, int], Callable[[], str | None]] = field(
@@ -93,6 +106,22 @@ class Context:
         line, column = doc.position(path, key=key)
         return make(code, doc.file, line, column, message, hint)
 
+    def hidden(self, doc: Document, code: str, path: YamlPath, *, key: bool = False) -> bool:
+        """Whether a diagnostic of `code` at `path` falls past those shown. If so it is
+        counted here, and the caller builds nothing: a million of them cost a million
+        look-ups, not a million messages."""
+        if self.gate is None:
+            return False
+        line, column = doc.position(path, key=key)
+        if self.gate.shows(doc.file, line, column):
+            return False
+        self.gate.count(doc.file, CODES[code].severity)
+        return True
+
+    def in_order(self, doc: Document) -> InOrder:
+        """`hidden` for diagnostics met in file order (see InOrder)."""
+        return InOrder(self, doc)
+
     def later(self, diagnostic: Diagnostic, hint: Callable[[], str | None]) -> Diagnostic:
         """`diagnostic`, whose hint `hint()` works out once it is known to be shown."""
         self._later[(diagnostic.code, diagnostic.file, diagnostic.line,
@@ -104,6 +133,27 @@ class Context:
         hint = self._later.get((diagnostic.code, diagnostic.file, diagnostic.line,
                                 diagnostic.column))
         return diagnostic if hint is None else dataclasses.replace(diagnostic, hint=hint())
+
+
+class InOrder:
+    """`Context.hidden` for the diagnostics of one loop that meets them in file order (the
+    items of one list): once one falls past those shown, so does every later one, which is
+    then counted without even its position being looked up."""
+
+    __slots__ = ("ctx", "doc", "past")
+
+    def __init__(self, ctx: Context, doc: Document) -> None:
+        self.ctx = ctx
+        self.doc = doc
+        self.past = False
+
+    def hidden(self, code: str, path: YamlPath, *, key: bool = False) -> bool:
+        if not self.past:
+            self.past = self.ctx.hidden(self.doc, code, path, key=key)
+            return self.past
+        assert self.ctx.gate is not None  # only a gate makes `past` true
+        self.ctx.gate.count(self.doc.file, CODES[code].severity)
+        return True
 
 
 Check = Callable[[Context], Iterable[Diagnostic]]
@@ -126,6 +176,8 @@ def _ids_used_again(ctx: Context, doc: Document, code: str, what: str, hint: str
     first: dict[str, YamlPath] = {}
     for item, path in items:
         if item.id in first:
+            if ctx.hidden(doc, code, (*path, "id")):
+                continue
             line = doc.position((*first[item.id], "id"))[0]
             yield ctx.at(doc, code, (*path, "id"),
                          f"{what} id '{item.id}' is already used at line {line}", hint)
@@ -146,6 +198,8 @@ def _duplicate_refs(ctx: Context) -> Iterator[Diagnostic]:
         if study.ref is None:
             continue
         if study.ref in first:
+            if ctx.hidden(ctx.studies_doc, "duplicate-ref", (*path, "ref")):
+                continue
             yield ctx.at(ctx.studies_doc, "duplicate-ref", (*path, "ref"),
                          f"reference number {study.ref} is already study '{first[study.ref]}'s",
                          "each study has its own entry in the reference list")
@@ -214,6 +268,8 @@ def _vocabularies(ctx: Context) -> Iterator[Diagnostic]:
     for written, value, path in _vocabulary_values(ctx):
         name = written if written in allowed else governing.get(field_key(written), written)
         if name in allowed and value not in allowed[name]:
+            if ctx.hidden(ctx.studies_doc, "not-in-vocabulary", path):
+                continue
             diagnostic = ctx.at(ctx.studies_doc, "not-in-vocabulary", path,
                                 f"'{value}' is not in the {name} vocabulary "
                                 f"({_listed(vocabularies[name])})")
@@ -324,23 +380,32 @@ def _codings(ctx: Context) -> Iterator[Diagnostic]:
                     "lowercase slug; correct it in studies.yaml")
         return "add the study to studies.yaml"
 
+    doc = ctx.themes_doc_
     for theme, path in ctx.themes_with_paths():
         seen: dict[str, int] = {}
         places = ctx.coding_index.get(path)
+        # A theme's codings are in file order.
+        order = ctx.in_order(doc)
+        lines: dict[int, int] = {}  # the line of each first coding named again
         for number, study in enumerate(theme.coded_ids()):
+            unknown = judge and study not in known
+            first = seen.get(study)
+            if first is None:
+                seen[study] = places[number] if places is not None else number
+                if not unknown:
+                    continue
             index = places[number] if places is not None else number
             where = (*path, "studies", index, "study")
-            if judge and study not in known:
-                yield ctx.later(ctx.at(ctx.themes_doc_, "unknown-study", where,
+            if unknown and not order.hidden("unknown-study", where):
+                yield ctx.later(ctx.at(doc, "unknown-study", where,
                                        f"'{study}' is not a study id"),
                                 functools.partial(hint, study))
-            if study in seen:
-                line = ctx.themes_doc_.position((*path, "studies", seen[study]))[0]
-                yield ctx.at(ctx.themes_doc_, "duplicate-coding", where,
+            if first is not None and not order.hidden("duplicate-coding", where):
+                line = lines.get(first) or lines.setdefault(
+                    first, doc.position((*path, "studies", first))[0])
+                yield ctx.at(doc, "duplicate-coding", where,
                              f"'{study}' is already coded to {_theme_name(ctx, theme, path)} "
                              f"at line {line}", "keep one entry")
-            else:
-                seen[study] = index
 
 
 CHECKS["duplicate-coding"] = CHECKS["unknown-study"]  # one pass yields both codes
@@ -358,7 +423,8 @@ def _reported(ctx: Context) -> Iterator[Diagnostic]:
         coded = len(theme.rolled_up_ids & known)
         # Codings naming no known study may be meant for a study whose id is broken.
         unsure = min(ctx.unread_studies, len(theme.rolled_up_ids - known))
-        if coded <= theme.reported <= coded + unsure:
+        if coded <= theme.reported <= coded + unsure or ctx.hidden(
+                ctx.themes_doc_, "reported-count-mismatch", (*path, "reported")):
             continue
         hint = "code the missing studies, or correct the reported count" \
             if coded < theme.reported else \
@@ -375,8 +441,10 @@ def _uncoded(ctx: Context) -> Iterator[Diagnostic]:
     coded = frozenset[str]().union(*(theme.rolled_up_ids for theme in ctx.themes.themes))
     # A study an unreadable coding names may well be coded: not judged.
     maybe = ctx.maybe_coded()
+    order = ctx.in_order(ctx.studies_doc)  # studies are in file order
     for study, path in ctx.studies_with_paths():
-        if study.id not in coded and study.id not in maybe:
+        if study.id not in coded and study.id not in maybe \
+                and not order.hidden("uncoded-study", (*path, "id")):
             yield ctx.at(ctx.studies_doc, "uncoded-study", (*path, "id"),
                          f"study '{study.id}' is coded to no theme",
                          "code it to the themes it supports")
@@ -385,7 +453,8 @@ def _uncoded(ctx: Context) -> Iterator[Diagnostic]:
 @check("empty-theme", needs_themes=True)
 def _empty(ctx: Context) -> Iterator[Diagnostic]:
     for theme, path in ctx.themes_with_paths():
-        if not theme.rolled_up_ids and not ctx.unreadable_under(path):
+        if not theme.rolled_up_ids and not ctx.unreadable_under(path) \
+                and not ctx.hidden(ctx.themes_doc_, "empty-theme", (*path, "id")):
             yield ctx.at(ctx.themes_doc_, "empty-theme", (*path, "id"),
                          f"{_theme_name(ctx, theme, path).replace('the theme', 'theme')} has "
                          "no studies" if path in ctx.no_id

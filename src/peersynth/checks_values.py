@@ -162,6 +162,8 @@ def _vocabulary_entries(ctx: Context) -> Iterator[Diagnostic]:
             if key not in first:
                 first[key] = index
                 continue
+            if ctx.hidden(doc, CODE, (*path, index)):
+                continue
             earlier = entries[first[key]]
             line = doc.position((*path, first[key]))[0]
             yield ctx.at(doc, CODE, (*path, index),
@@ -200,7 +202,8 @@ def _differing(ctx: Context, places: list[_Place], fixed: Groups, *,
             first.setdefault(place.group, place)
     for place in places:
         want = preferred.get(place.group)
-        if want is None or place.spelling == want:
+        if want is None or place.spelling == want or ctx.hidden(doc, CODE, place.path,
+                                                                   key=place.key):
             continue
         at = first[place.group]
         seen = f" (line {doc.position(at.path, key=at.key)[0]})"

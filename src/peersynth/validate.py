@@ -748,7 +748,8 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
         coding_index=themes.coding_index if themes is not None else {},
         unreadable=themes.unreadable if themes is not None else {},
         unread_studies=_unread_studies(studies_doc),
-        no_id=frozenset(themes.no_id) if themes is not None else frozenset())
+        no_id=frozenset(themes.no_id) if themes is not None else frozenset(),
+        gate=shown)
     for diagnostic in run_checks(ctx):
         shown.add(diagnostic)
     diagnostics, omitted = shown.result(names)
