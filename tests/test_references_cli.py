@@ -9,6 +9,8 @@ expected text is a style's, it is what citeproc-py itself renders for the same i
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,27 @@ def test_cite_in_a_csl_style_and_renumbered_by_a_manuscript(tmp_path: Path) -> N
                   "--no-cache")
     # a is cited first (1), b second (2), c never (3): "1-3" as a range.
     assert ordered.stdout == "Theme (3/3): [1\u20133]\n"
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None,
+                    reason="pandoc is not installed (CI installs it: apt-get install pandoc)")
+def test_the_pandoc_style_is_what_pandoc_citeproc_resolves(tmp_path: Path) -> None:
+    folder = keyed(tmp_path)
+    (tmp_path / "refs.bib").write_text(
+        "@article{berry2011,\n  author = {Berry, C. and Hayward, M. and Chandler, R.},\n"
+        "  year = {2011},\n}\n@article{byrne2021,\n  author = {Byrne, L. and Roennfeldt, H.},"
+        "\n  year = {2021},\n}\n@article{c,\n  author = {Cole, A.},\n  year = {2019},\n}\n",
+        encoding="utf-8")
+    cited = run("cite", "t", "--data", folder, "--style", "pandoc", "--no-cache").stdout
+    citation = cited.split(": ", 1)[1].strip()
+    manuscript = tmp_path / "m.md"
+    manuscript.write_text(f"Theme {citation}.\n", encoding="utf-8")
+    done = subprocess.run(
+        ["pandoc", "--citeproc", "--bibliography", str(tmp_path / "refs.bib"), "-t", "plain",
+         "--columns", "1000", str(manuscript)],
+        capture_output=True, text=True, check=True)
+    # Every key resolved (pandoc warns and prints "key?" otherwise), in its default
+    # Chicago author-date style.
+    assert "not found" not in done.stderr
+    assert done.stdout.splitlines()[0] == (
+        "Theme (Byrne and Roennfeldt 2021; Cole 2019; Berry, Hayward, and Chandler 2011).")
