@@ -233,3 +233,50 @@ def test_broken_codings_past_the_cap_count_as_errors(tmp_path: Path) -> None:
     assert (everything.diagnostics[-1].code, everything.diagnostics[-1].message) == (
         "unquoted-string", "'7' is read as a number, not text")
     assert capped.diagnostics == everything.diagnostics[:MAX_PROBLEMS]
+
+
+def test_the_errors_of_a_long_list_are_never_all_held_at_once(tmp_path: Path) -> None:
+    """20,000 broken codings: pydantic turns the errors of at most a chunk of them into
+    Python objects at a time (all of them at once would take over 25 MB)."""
+    themes = ("themes:\n  - id: training\n    label: Training\n    studies: [smith2020, "
+              "jones2021, " + "{}, " * 20_000 + "ghost]\n")
+    folder = _review(tmp_path, MINIMAL_STUDIES, themes)
+    tracemalloc.start()
+    try:
+        report = validate_folder(folder)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.errors == 20_001
+    assert peak < 20_000_000
+
+
+# Mixed entries around the chunk size: broken ones of several kinds, sound ones, a repeat.
+CODINGS = ["smith2020", "{}", "7", "{study: jones2021}", "{study: 8, evidence: 9}", "[]",
+           "{study: smith2020, extra: 1}", "smith2020", "''"] * 250
+AUTHORS = ["Ann A", "1", "''", "[x]", "Bob B"] * 300
+
+
+@pytest.mark.parametrize("chunk", [10 ** 9, validate._CHUNK])
+def test_a_long_list_read_in_chunks_says_what_it_says_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """The same diagnostics, to the character, whether a long list is validated whole or a
+    chunk at a time (a chunk beyond any list's length reads every list whole)."""
+    studies = MINIMAL_STUDIES + "  - id: many\n    authors: [" + ", ".join(AUTHORS) + "]\n"
+    themes = ("themes:\n  - id: training\n    label: Training\n    studies: ["
+              + ", ".join(CODINGS) + "]\n    subthemes:\n      - id: sub\n        label: Sub\n"
+              "        studies: [" + ", ".join(CODINGS) + "]\n")
+    folder = _review(tmp_path, studies, themes)
+    monkeypatch.setattr(validate, "_CHUNK", chunk)
+    report = validate_folder(folder, max_problems=0)
+    # Per list of codings, 250 of each of: '{}' (missing study), 7 (a number), 8 and 9
+    # (two wrong types), [] (not a mapping or text), 'extra' (an unknown field), '' (not
+    # a slug); and repeats: 500 codings of smith2020 and 250 of jones2021, all but the
+    # first of each. Authors: 300 each of 1, '' and [x]. The study 'many' is coded to no
+    # theme.
+    per_list = 250 * (1 + 1 + 2 + 1 + 1 + 1) + 499 + 249
+    assert (report.errors, report.warnings) == (2 * per_list + 3 * 300, 1)
+    lines = [d.text() for d in report.diagnostics]
+    monkeypatch.setattr(validate, "_CHUNK", 10 ** 9)
+    whole = [d.text() for d in validate_folder(folder, max_problems=0).diagnostics]
+    assert lines == whole

@@ -76,6 +76,11 @@ class _Rejected:
 REJECTED: Final = _Rejected()
 
 
+# Lists longer than this are validated in parts (see peersynth.validate), so the reader
+# names the mappings that hold one (Document.holds_long_list): never validated whole, a
+# million broken entries never become a million errors at once.
+LONG_LIST: Final = 1000
+
 # A node's position packed into one integer, the line above the low 32 bits and the column
 # in them, so that the positions of a container's children take 8 bytes each in an array.
 # (A column past 2**32 would need a single line of 4 GiB.)
@@ -121,6 +126,17 @@ class Document:
     _plain: dict[int, str | None] = field(default_factory=dict)
     _orders: dict[int, dict[str, int]] = field(default_factory=dict)
     _lines: _Lines | None = None
+    # Mappings with a list of more than LONG_LIST entries somewhere under them.
+    _long: set[int] = field(default_factory=set)
+
+    @property
+    def has_long_lists(self) -> bool:
+        return bool(self._long)
+
+    def holds_long_list(self, value: Any) -> bool:
+        """Whether `value` is a mapping of this document with a list of more than
+        LONG_LIST entries in it, at any depth."""
+        return id(value) in self._long
 
     def _order(self, mapping: dict[str, Any], name: Any) -> int | None:
         """The place of key `name` among the keys of `mapping`."""
@@ -259,7 +275,7 @@ class _Frame:
         self.is_key = is_key
         self.key: Any = _NO_KEY
         # Packed position of each key, until the mapping ends, to name the first of two.
-        self.seen: dict[str, int] = {}
+        self.seen: dict[str, int] | None = None
         # Packed positions of the children kept: a mapping's keys and values in turn.
         self.slots = array("Q")
 
@@ -301,6 +317,7 @@ class _Builder:
         self.slots: dict[int, array[int]] = {}
         self.root_at: int | None = None
         self.plain: dict[int, str | None] = {}
+        self.long: set[int] = set()
         self.limits = limits
         self.text = text
         # None: libyaml's own line and column are right for this text.
@@ -368,6 +385,8 @@ class _Builder:
         if not top.kept:
             top.key = _DISCARD
             return
+        if top.seen is None:
+            top.seen = {}
         first = top.seen.get(key)
         if first is not None:
             self.report("duplicate-key", _unpack(at), f"key '{key}' appears twice in this "
@@ -497,7 +516,9 @@ class _Builder:
                         f"nesting deeper than {self.limits.max_depth} levels",
                         "flatten the structure, or raise PEERSYNTH_MAX_DEPTH")
             raise _Abort
-        top, kept, is_key = self._slot()
+        top = self.stack[-1] if self.stack else None
+        is_key = top is not None and top.is_map and top.key is _NO_KEY
+        kept = top is None or (not is_key and top.kept and top.key is not _DISCARD)
         if is_key:
             assert top is not None
             if top.kept:
@@ -521,6 +542,9 @@ class _Builder:
         frame = self.stack.pop()
         if frame.slots:
             self.slots[id(frame.container)] = frame.slots
+            if not frame.is_map and len(frame.slots) > LONG_LIST:
+                self.long.update(id(outer.container) for outer in self.stack
+                                 if outer.is_map and outer.container is not None)
         if frame.anchor is not None and frame.container is not None:
             self.anchors[frame.anchor] = (frame.container, self.nodes - frame.start_count + 1,
                                           self.chars - frame.start_chars)
@@ -782,7 +806,7 @@ def parse_text(text: str, file: str, limits: Limits | None = None) -> tuple[Docu
                        "add the file's top-level key")
         return None, builder.diagnostics
     return Document(file, builder.root, text, limits, builder.root_at, builder.slots,
-                    builder.plain), builder.diagnostics
+                    builder.plain, _long=builder.long), builder.diagnostics
 
 
 def _run(builder: _Builder, text: str) -> bool:

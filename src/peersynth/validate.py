@@ -12,9 +12,11 @@ called uncoded, nor a theme empty or its `reported` count wrong, when a coding
 that could not be read names that study or lies under that theme.
 
 Cost stays bounded whatever the input: at most `MAX_PROBLEMS` diagnostics are
-built per file (the rest are counted, and the report says how many), items are
-validated in chunks so that pydantic never holds the errors of a whole file, and
-a hint that needs a search (did you mean) is worked out only for what is shown.
+built per file (the rest are counted, and the report says how many, and those past
+the shown ones are not even placed in the file when their order is known), items
+and the entries of an item's long list are validated in chunks so that pydantic
+never holds the errors of a whole file or list, and a hint that needs a search
+(did you mean) is worked out only for what is shown.
 """
 
 from __future__ import annotations
@@ -25,14 +27,22 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from peersynth.checks import Context, run_checks
 from peersynth.diagnostics import Diagnostic, Severity, make
 from peersynth.files import STUDIES_FILE, THEMES_FILE, ReviewFiles, display_name, read_review
-from peersynth.loading import REJECTED, Document, Implicit, Limits, YamlPath, parse_bytes
+from peersynth.loading import (
+    LONG_LIST,
+    REJECTED,
+    Document,
+    Implicit,
+    Limits,
+    YamlPath,
+    parse_bytes,
+)
 from peersynth.models import (
     LONG_FORM,
     SHORT_FORM,
@@ -62,8 +72,13 @@ MAX_THEME_LEVELS: Final = 100
 """Levels of subthemes a theme tree may hold."""
 
 # Items validated at once: a chunk that fails is validated again item by item, so
-# pydantic never holds more than this many items' errors.
-_CHUNK: Final = 1000
+# pydantic never holds more than this many items' errors. The entries of an item's long
+# list (a theme's million codings) are validated in chunks of the same size, and an item
+# that holds one is never validated whole (see Document.holds_long_list).
+_CHUNK: Final = LONG_LIST
+# Errors of one chunk turned into Python at once; past this, its broken items are found
+# one at a time, and their long lists validated a chunk at a time.
+_MAX_ERRORS: Final = 10 * _CHUNK
 # How often one item is validated again with its broken fields left out.
 _SALVAGE_ROUNDS: Final = 4
 
@@ -327,33 +342,79 @@ class _Shape:
     # Validation that keeps what is sound.
 
     def salvage(self, model: type[BaseModel] | TypeAdapter[Any], item: Any, base: YamlPath,
-                drop: Callable[[YamlPath], tuple[YamlPath, Any] | None],
-                ) -> tuple[Any, list[YamlPath]]:
+                drop: Callable[[YamlPath], tuple[YamlPath, Any] | None]) -> Any:
         """`item` validated, its errors reported, and the model of what is sound in it:
         each broken part left out (or, where the item cannot do without it, replaced
-        by a stand-in) as `drop` says; None when the item cannot be read at all. Also
-        the places left out or replaced."""
+        by a stand-in) as `drop` says; None when the item cannot be read at all."""
         validate = model.model_validate if isinstance(model, type) else model.validate_python
-        current = item
-        changed: list[YamlPath] = []
+        current = self._long_lists(model, item, base, drop) \
+            if isinstance(model, type) and isinstance(item, dict) else item
         for round_ in range(_SALVAGE_ROUNDS):
             try:
-                return validate(current), changed
+                return validate(current)
             except ValidationError as exc:
                 errors = exc.errors(include_url=False)
             if round_ == 0:
                 self.report(errors, base)
             if not isinstance(current, dict):
-                return None, changed
+                return None
             changes: list[tuple[YamlPath, Any]] = []
             for error in errors:
                 where = drop(_error_path(error))
                 if where is None:
-                    return None, changed
+                    return None
                 changes.append(where)
-                changed.append(where[0])
             current = _replace(current, changes)
-        return None, changed  # pragma: no cover - each round leaves out every broken part
+        return None  # pragma: no cover - each round leaves out every broken part
+
+    def _long_lists(self, model: type[BaseModel], item: dict[str, Any], base: YamlPath,
+                    drop: Callable[[YamlPath], tuple[YamlPath, Any] | None]) -> dict[str, Any]:
+        """`item` with the broken entries of each of its long lists left out (or replaced)
+        as `drop` says, their errors reported: such a list is validated a chunk at a time,
+        so pydantic never turns the errors of all its entries into Python at once."""
+        copy: dict[str, Any] | None = None
+        copied: set[int] = set()
+        for name, values in item.items():
+            if not (isinstance(values, list) and len(values) > _CHUNK
+                    and name in model.model_fields):
+                continue
+            adapter = _field_adapter(model, name)
+            outer, before = self.counting, self.built
+            try:
+                for start in range(0, len(values), _CHUNK):
+                    broken = self._broken_entries(adapter, values, start, (*base, name))
+                    # Entries are in file order: once as many as are shown were built from
+                    # this list, the errors of later ones are only counted.
+                    self.counting = outer or (self.shown.cap > 0
+                                              and self.built - before >= self.shown.cap)
+                    changes = [where for where in map(drop, ((name, n) for n in broken))
+                               if where is not None]
+                    if changes:
+                        if copy is None:
+                            copy = dict(item)
+                            copied.add(id(copy))
+                        _apply(copy, copied, changes)
+            finally:
+                self.counting = outer
+        return item if copy is None else copy
+
+    def _broken_entries(self, adapter: TypeAdapter[Any], values: list[Any], start: int,
+                        base: YamlPath) -> list[int]:
+        """The index of each broken entry of the chunk of `values` from `start`, its errors
+        reported."""
+        try:
+            adapter.validate_python(values[start:start + _CHUNK])
+            return []
+        except ValidationError as exc:
+            errors = [error for error in exc.errors(include_url=False) if error["loc"]]
+        if self.counting:  # as report() would, without the paths in the file
+            self.shown.count(self.doc.file, Severity.ERROR, len(
+                {_error_path(error) for error in errors if error.get("input") is not REJECTED}))
+        else:
+            self.report([{**error, "loc": (start + int(error["loc"][0]), *error["loc"][1:])}
+                         for error in errors], base)
+        return [start + int(number) for number in dict.fromkeys(
+            error["loc"][0] for error in errors)]
 
 
 _LEAVE_OUT: Final = object()
@@ -364,9 +425,15 @@ def _replace(mapping: dict[str, Any], changes: list[tuple[YamlPath, Any]]) -> di
     stand-in). Each container on the way is copied once, however many places it holds:
     a list with a hundred thousand broken items is not copied for each of them."""
     copy = dict(mapping)
-    copied = {id(copy)}
+    _apply(copy, {id(copy)}, changes)
+    return copy
+
+
+def _apply(mapping: dict[str, Any], copied: set[int], changes: list[tuple[YamlPath, Any]],
+           ) -> None:
+    """Make `changes` in `mapping`, copying each container on the way not yet `copied`."""
     for place, stand_in in changes:
-        container: Any = copy
+        container: Any = mapping
         for part in place[:-1]:
             inner = container.get(part) if isinstance(container, dict) else None
             if not isinstance(inner, dict | list):
@@ -385,7 +452,6 @@ def _replace(mapping: dict[str, Any], changes: list[tuple[YamlPath, Any]]) -> di
                     del container[last]
             elif isinstance(container, list) and isinstance(last, int) and last < len(container):
                 container[last] = stand_in
-    return copy
 
 
 def _study_drop(loc: YamlPath) -> tuple[YamlPath, Any] | None:
@@ -472,7 +538,7 @@ def _read_theme(shape: _Shape, node: Any, path: YamlPath, out: _Themes, *,
         _strings(node, deep)
         return None, frozenset(deep)
     # `whole`: the subtree may be sound (the usual case), so it is tried at once first.
-    sound = _quiet(Theme, node) if whole else None
+    sound = _quiet(Theme, node) if whole and not shape.doc.holds_long_list(node) else None
     if sound is not None:
         record = theme_from(sound)
         _walk(record, path, out)
@@ -482,14 +548,13 @@ def _read_theme(shape: _Shape, node: Any, path: YamlPath, out: _Themes, *,
     subthemes = node.get("subthemes") if isinstance(node, dict) else None
     own = {k: v for k, v in node.items() if k != "subthemes"} \
         if isinstance(node, dict) and isinstance(subthemes, list) else node
-    model, _ = shape.salvage(Theme, own, path, _theme_drop(holes, broken))
+    model = shape.salvage(Theme, own, path, _theme_drop(holes, broken))
     unreadable: set[str] = set()
     if model is None:
         _strings(node, unreadable)
         return None, frozenset(unreadable)
     raw_codings = node.get("studies")
-    for hole in holes:
-        _strings(raw_codings[hole], unreadable)
+    _strings([raw_codings[hole] for hole in holes], unreadable)
     if ("studies",) in broken:
         _strings(raw_codings, unreadable)
     if ("subthemes",) in broken:
@@ -544,6 +609,18 @@ def _without(data: dict[str, Any], items: str) -> dict[str, Any]:
 
 
 _LISTS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+_FIELDS: dict[tuple[type[BaseModel], str], TypeAdapter[Any]] = {}
+
+
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    """Validates a value, or part of a list, as field `name` of `model` would."""
+    key = (model, name)
+    if key not in _FIELDS:
+        info = model.model_fields[name]
+        kind: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata \
+            else info.annotation
+        _FIELDS[key] = TypeAdapter(kind, config=ConfigDict(strict=True))
+    return _FIELDS[key]
 
 
 def _list_of(model: type[BaseModel]) -> TypeAdapter[Any]:
@@ -562,14 +639,29 @@ def _chunks(shape: _Shape, model: type[BaseModel], items: list[Any], name: str,
     before = shape.built
     for start in range(0, len(items), _CHUNK):
         chunk = items[start:start + _CHUNK]
-        try:
-            yield from enumerate(adapter.validate_python(chunk), start)
-            continue
-        except ValidationError as exc:
-            errors = exc.errors(include_url=False)
+        errors: list[Any] | None = None
+        if not (shape.doc.has_long_lists and any(map(shape.doc.holds_long_list, chunk))):
+            try:
+                yield from enumerate(adapter.validate_python(chunk), start)
+                continue
+            except ValidationError as exc:
+                if exc.error_count() <= _MAX_ERRORS:
+                    errors = list(exc.errors(include_url=False))
         by_item: dict[int, list[Any]] = {}
-        for error in errors:
+        for error in errors or ():
             by_item.setdefault(int(error["loc"][0]), []).append(error)
+        if errors is None:
+            # An item with a long list is among them, or many errors: every mapping is
+            # salvaged (which a sound one passes as it is); anything else is one error.
+            for number, item in enumerate(chunk):
+                if isinstance(item, dict):
+                    by_item[number] = []
+                    continue
+                try:
+                    model.model_validate(item)
+                except ValidationError as one:
+                    by_item[number] = [{**error, "loc": (number, *error["loc"])}
+                                       for error in one.errors(include_url=False)]
         sound = [number for number in range(len(chunk)) if number not in by_item]
         models = iter(adapter.validate_python([chunk[number] for number in sound]))
         for number, item in enumerate(chunk):
@@ -610,7 +702,7 @@ def _read_studies(doc: Document, shown: _Shown) -> _Studies | None:
         shape.salvage(StudiesFile, data, (), lambda loc: None)
         return None
     broken: set[str] = set()
-    root, _ = shape.salvage(StudiesFile, _without(data, "studies"), (),
+    root = shape.salvage(StudiesFile, _without(data, "studies"), (),
                             _studies_root_drop(broken))
     items = data.get("studies")
     models: list[Study] = []
@@ -618,7 +710,7 @@ def _read_studies(doc: Document, shown: _Shown) -> _Studies | None:
 
     def salvage(index: int, item: Any) -> None:
         if item is not None:
-            model, _ = shape.salvage(Study, item, ("studies", index), _study_drop)
+            model = shape.salvage(Study, item, ("studies", index), _study_drop)
             if model is not None:
                 models.append(model)
                 kept.append(index)
