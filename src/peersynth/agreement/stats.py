@@ -240,9 +240,9 @@ def indices(sums: Sums, positive: Value) -> tuple[float | None, float | None]:
         return None, None
     q = len(sums.layout.categories)
     k = sums.layout.categories.index(positive)
-    given = sums.part("coder_pairable")
-    first, second = given[k], given[q + k]
-    both = sums.part("diagonal")[k] / 2
+    given = 3 + 3 * q + 2 * q + 2  # the coders' values on pairable units
+    first, second = sums.values[given + k], sums.values[given + q + k]
+    both = sums.values[3 + k] / 2
     neither = n - (first + second - both)
     return (both - neither) / n, (first - second) / n
 
@@ -278,20 +278,41 @@ STATISTICS: Final = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "scott_
 
 def from_sums(sums: Sums, units: float, positive: Value | None = None) -> Statistics:
     """Every statistic from the sums; the prevalence and bias indices (two coders) need
-    the category that counts as positive."""
-    two = sums.layout.coders == 2
-    agreement = observed(sums)
-    pi = _chance_corrected(agreement, fleiss_chance(sums))
-    prevalence, bias = indices(sums, positive) if two and positive is not None \
-        else (None, None)
+    the category that counts as positive. The same formulas as the functions above,
+    written out once: a bootstrap computes them for every theme of every resample."""
+    values, layout = sums.values, sums.layout
+    q, m = len(layout.categories), layout.coders
+    two = m == 2
+    rated, pairable = values[0], values[1]
+    if not pairable:
+        return Statistics(units, None, None, None, None, None, None, None, None)
+    agreement = values[2] / pairable
+    shares = [share / rated for share in values[3 + q:3 + 2 * q]]
+    pi = _chance_corrected(agreement, sum(p * p for p in shares))
+    ac1 = _chance_corrected(agreement, sum(p * (1.0 - p) for p in shares) / (q - 1)) \
+        if q >= 2 else None
+    counts = values[3 + 2 * q:3 + 3 * q]
+    n = sum(counts)
+    expected = n * n - sum(c * c for c in counts)
+    alpha = None if n <= 1 or expected < _EPSILON else \
+        1.0 - (n - 1.0) * (n - sum(values[3:3 + q])) / expected
+    kappa = prevalence = bias = None
+    if two:
+        given = 3 + 3 * q
+        first, second = values[given + 2 * q], values[given + 2 * q + 1]
+        if first and second:
+            kappa = _chance_corrected(agreement, sum(
+                values[given + k] / first * values[given + q + k] / second for k in range(q)))
+        if positive is not None:
+            prevalence, bias = indices(sums, positive)
     return Statistics(
         units=units,
         percent_agreement=agreement,
-        cohen_kappa=_chance_corrected(agreement, cohen_chance(sums)) if two else None,
+        cohen_kappa=kappa,
         fleiss_kappa=None if two else pi,
         scott_pi=pi,
-        gwet_ac1=_chance_corrected(agreement, gwet_chance(sums)),
-        krippendorff_alpha=alpha_of(sums),
+        gwet_ac1=ac1,
+        krippendorff_alpha=alpha,
         prevalence_index=prevalence,
         bias_index=bias)
 

@@ -1,0 +1,354 @@
+"""The units (every study in scope by every theme, present or absent for each coder),
+their statistics per theme and over all, bootstrap intervals, and the disagreements.
+
+Nothing here reads files or prints. A coder who coded a study to no theme gave it no
+value (None) on every theme: a missing value, not an absence. Units are counted, not
+listed: per theme only the studies some coder coded there are looked at one by one;
+every other study is "absent" for each coder who coded it at all, so it is counted by
+the group of coders who did.
+"""
+
+from __future__ import annotations
+
+import operator
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from peersynth.agreement.coders import Coder
+from peersynth.agreement.resample import multinomial
+from peersynth.agreement.stats import STATISTICS, Layout, Statistics, Sums, Unit, from_sums
+from peersynth.review import Review, Study, Theme
+
+# Presence and absence: the categories every unit takes.
+CATEGORIES: Final = (True, False)
+LEVEL: Final = 0.95
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    study: str
+    coded_by: tuple[str, ...]
+    not_coded_by: tuple[str, ...]  # coders who coded the study, but not here
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeAgreement:
+    id: str
+    label: str
+    depth: int
+    statistics: Statistics
+    ci: dict[str, Interval | None] | None
+    disagreements: tuple[Disagreement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    coders: tuple[str, ...]
+    files: tuple[str, ...]
+    rollup: bool
+    studies: int  # in scope
+    overall: Statistics
+    ci: dict[str, Interval | None] | None
+    themes: tuple[ThemeAgreement, ...]
+    resamples: int
+    seed: int
+
+    @property
+    def undefined(self) -> list[str]:
+        """Themes (and 'overall') with a statistic that is undefined."""
+        rows = [("overall", self.overall), *((t.id, t.statistics) for t in self.themes)]
+        return [name for name, result in rows
+                if any(getattr(result, s) is None for s in _SHOWN[len(self.coders) == 2])]
+
+
+# The statistics each number of coders gets (two coders: Cohen's; more: Fleiss').
+_SHOWN: Final = {
+    True: ("percent_agreement", "cohen_kappa", "scott_pi", "gwet_ac1", "krippendorff_alpha",
+           "prevalence_index", "bias_index"),
+    False: ("percent_agreement", "fleiss_kappa", "scott_pi", "gwet_ac1",
+            "krippendorff_alpha"),
+}
+
+
+def shown(coders: int) -> tuple[str, ...]:
+    """The statistics reported for this many coders."""
+    return _SHOWN[coders == 2]
+
+
+def coded_under(theme: Theme, codings: dict[str, frozenset[str]], rollup: bool
+                ) -> frozenset[str]:
+    """The studies a coder coded to `theme` (or, with rollup, to any theme below it)."""
+    if not rollup:
+        return codings.get(theme.id, frozenset())
+    return frozenset().union(*(codings.get(t.id, frozenset()) for t, _ in theme.walk()))
+
+
+class _Units:
+    """Each theme's units, sparse: the studies some coder coded there, and the rest by
+    the group of coders who coded them at all."""
+
+    def __init__(self, coders: Sequence[Coder], studies: Sequence[Study],
+                 themes: Sequence[Theme], rollup: bool) -> None:
+        self.index = {study.id: number for number, study in enumerate(studies)}
+        rated = [coder.studies for coder in coders]
+        # Per study, which coders coded it at all: its value on a theme no one coded it to.
+        self.base: list[Unit] = [tuple(False if study.id in r else None for r in rated)
+                                 for study in studies]
+        self.groups: dict[Unit, list[int]] = {}
+        for number, unit in enumerate(self.base):
+            self.groups.setdefault(unit, []).append(number)
+        self.themes = themes
+        # Per theme: unit -> the studies (by number) with that unit, for those not at
+        # base; and the same studies by their base unit.
+        self.special: list[dict[Unit, list[int]]] = []
+        self.moved: list[dict[Unit, list[int]]] = []
+        for theme in themes:
+            sets = [coded_under(theme, coder.codings, rollup) for coder in coders]
+            hit = sorted({self.index[s] for found in sets for s in found if s in self.index})
+            by_unit: dict[Unit, list[int]] = {}
+            for number in hit:
+                study = studies[number].id
+                unit = tuple(None if base is None else study in found
+                             for base, found in zip(self.base[number], sets, strict=True))
+                by_unit.setdefault(unit, []).append(number)
+            self.special.append(by_unit)
+            moved: dict[Unit, list[int]] = {}
+            for number in hit:
+                moved.setdefault(self.base[number], []).append(number)
+            self.moved.append(moved)
+
+    def counts(self, theme: int) -> dict[Unit, int]:
+        """The theme's table: how many units of each kind."""
+        table = {unit: len(members) for unit, members in self.groups.items()}
+        for unit, members in self.special[theme].items():
+            table[unit] = table.get(unit, 0) + len(members)
+            for number in members:
+                table[self.base[number]] -= 1
+        return {unit: count for unit, count in table.items() if count}
+
+    def per_study(self) -> list[Counter[Unit]]:
+        """Each study's units over every theme, by kind."""
+        found = [Counter({base: len(self.themes)}) for base in self.base]
+        for special in self.special:
+            for unit, members in special.items():
+                for number in members:
+                    found[number][unit] += 1
+                    found[number][self.base[number]] -= 1
+        return found
+
+
+class _Engine:
+    """Sums of a table, from each kind of unit's share worked out once."""
+
+    def __init__(self, coders: int) -> None:
+        self.layout = Layout(coders, CATEGORIES)
+        # Each kind of unit's share of the sums, as (place, value) where it is not 0.
+        self.shares: dict[Unit, list[tuple[int, float]]] = {}
+
+    def share(self, unit: Unit) -> list[tuple[int, float]]:
+        found = self.shares.get(unit)
+        if found is None:
+            found = self.shares[unit] = [
+                (number, value)
+                for number, value in enumerate(self.layout.contribution(unit)) if value]
+        return found
+
+    def sums(self, table: dict[Unit, int]) -> list[float]:
+        return self.weighted([self.share(unit) for unit in table], list(table.values()))
+
+    def weighted(self, shares: list[list[tuple[int, float]]], weights: list[int]
+                 ) -> list[float]:
+        """The sums of units of the kinds whose `shares` are given, `weights` of each."""
+        total = [0.0] * self.layout.size
+        for share, weight in zip(shares, weights, strict=True):
+            if weight:
+                for number, value in share:
+                    total[number] += weight * value
+        return total
+
+    def statistics(self, sums: list[float], units: float) -> Statistics:
+        return from_sums(Sums(self.layout, sums), units, positive=True)
+
+
+_ORDER: Final = {True: 0, False: 1, None: 2}
+
+
+def _unit_order(unit: Unit) -> tuple[int, ...]:
+    return tuple(_ORDER[value] for value in unit)  # type: ignore[index]
+
+
+def _overall_draws(per_study: list[Counter[Unit]], engine: _Engine, rng: random.Random,
+                   resamples: int, units: int) -> list[Statistics]:
+    """The overall statistics of each resample of the studies. Each study's units are
+    packed into one integer, a field a kind of unit, so that a resample's table is one
+    sum: over the studies drawn, or, where few studies differ, over each distinct kind of
+    study times how many of it were drawn (multinomial)."""
+    kinds = sorted({unit for found in per_study for unit in found}, key=_unit_order)
+    width = max(units, 1).bit_length() + 1
+    packed = [sum(found[unit] << (width * place) for place, unit in enumerate(kinds))
+              for found in per_study]
+    distinct = Counter(packed)
+    n = len(packed)
+    mask = (1 << width) - 1
+    draws = []
+    # A binomial costs about as much as drawing a dozen studies.
+    grouped = 12 * len(distinct) < n
+    values, sizes = list(distinct), list(distinct.values())
+    for _ in range(resamples):
+        if grouped:
+            total = sum(map(operator.mul, values, multinomial(rng, sizes)))
+        else:
+            total = sum(rng.choices(packed, k=n))
+        table = {unit: (total >> (width * place)) & mask for place, unit in enumerate(kinds)}
+        draws.append(engine.statistics(engine.sums(table), units))
+    return draws
+
+
+def _add(total: list[float], more: list[float]) -> None:
+    for number, value in enumerate(more):
+        total[number] += value
+
+
+def _quantile(ordered: Sequence[float], p: float) -> float:
+    """The p-quantile by linear interpolation between order statistics (type 7)."""
+    at = (len(ordered) - 1) * p
+    low = int(at)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
+
+
+def _intervals(draws: list[Statistics], names: Sequence[str]) -> dict[str, Interval | None]:
+    """Percentile intervals; a resample where a statistic is undefined is left out, and
+    a statistic undefined in every resample has none."""
+    tail = (1 - LEVEL) / 2
+    found: dict[str, Interval | None] = {}
+    for name in names:
+        values = sorted(v for v in (getattr(d, name) for d in draws) if v is not None)
+        found[name] = (_quantile(values, tail), _quantile(values, 1 - tail)) if values \
+            else None
+    return found
+
+
+def _disagreements(units: _Units, theme: int, coders: Sequence[Coder],
+                   studies: Sequence[Study]) -> tuple[Disagreement, ...]:
+    found: list[tuple[int, Disagreement]] = []
+    for unit, members in units.special[theme].items():
+        if True in unit and False in unit:
+            coded = tuple(c.name for c, v in zip(coders, unit, strict=True) if v is True)
+            not_coded = tuple(c.name for c, v in zip(coders, unit, strict=True) if v is False)
+            found.extend((number, Disagreement(studies[number].id, coded, not_coded))
+                         for number in members)
+    return tuple(item for _, item in sorted(found, key=lambda pair: pair[0]))
+
+
+def agreement(review: Review, coders: Sequence[Coder], *, studies: Sequence[Study] | None = None,
+              themes: Sequence[tuple[Theme, int]] | None = None, rollup: bool = False,
+              resamples: int = 1000, seed: int = 1) -> Agreement:
+    """The coders' agreement on `studies` (default: all, in reference order) by `themes`
+    (default: every theme, in tree order, with its depth)."""
+    scope = list(studies) if studies is not None else review.in_reference_order
+    if studies is not None:
+        order = {study.id: number for number, study in enumerate(review.in_reference_order)}
+        scope.sort(key=lambda study: order[study.id])
+    listed = list(themes) if themes is not None else list(review.themes_file.walk())
+    units = _Units(coders, scope, [theme for theme, _ in listed], rollup)
+    engine = _Engine(len(coders))
+    names = shown(len(coders))
+    n = len(scope)
+    tables = [units.counts(t) for t in range(len(listed))]
+    theme_sums = [engine.sums(table) for table in tables]
+    overall = [0.0] * engine.layout.size
+    for sums in theme_sums:
+        _add(overall, sums)
+    theme_draws: list[list[Statistics]] = [[] for _ in listed]
+    overall_draws: list[Statistics] = []
+    if resamples > 0 and n > 0:
+        rng = random.Random(seed)
+        # A theme's interval depends only on its own table, which a resample of the
+        # studies makes multinomial over the kinds of unit it holds.
+        for number, table in enumerate(tables):
+            kinds = sorted(table, key=_unit_order)
+            counts = [table[unit] for unit in kinds]
+            shares = [engine.share(unit) for unit in kinds]
+            draws = theme_draws[number]
+            for _ in range(resamples):
+                sums = engine.weighted(shares, multinomial(rng, counts))
+                draws.append(engine.statistics(sums, n))
+        # Over all themes, the units of one study go together: studies are resampled.
+        overall_draws = _overall_draws(units.per_study(), engine, rng, resamples,
+                                       n * len(listed))
+    results = tuple(
+        ThemeAgreement(theme.id, theme.label, depth, engine.statistics(sums, n),
+                       _intervals(draws, names) if resamples > 0 and n > 0 else None,
+                       _disagreements(units, number, coders, scope))
+        for number, ((theme, depth), sums, draws)
+        in enumerate(zip(listed, theme_sums, theme_draws, strict=True)))
+    return Agreement(
+        coders=tuple(c.name for c in coders), files=tuple(c.file for c in coders),
+        rollup=rollup, studies=n,
+        overall=engine.statistics(overall, n * len(listed)),
+        ci=_intervals(overall_draws, names) if resamples > 0 and n > 0 else None,
+        themes=results, resamples=resamples, seed=seed)
+
+
+assert set(_SHOWN[True]) | set(_SHOWN[False]) <= set(STATISTICS)
+
+
+# Reconciliation
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    theme: str
+    study: str
+    coded_by: tuple[str, ...]
+    not_coded_by: tuple[str, ...]
+    coded: bool  # whether the reconciled file codes the study to the theme
+
+    @property
+    def sided_with(self) -> tuple[str, ...]:
+        return self.coded_by if self.coded else self.not_coded_by
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    file: str
+    resolved: tuple[Resolution, ...]  # every disagreement, and which way it went
+    # Units every coder who coded the study agreed on, which the reconciled file changes.
+    overridden: tuple[Resolution, ...]
+
+
+def reconcile(result: Agreement, reconciled: Coder, coders: Sequence[Coder],
+              review: Review, themes: Sequence[tuple[Theme, int]] | None = None,
+              studies: Sequence[Study] | None = None) -> Reconciliation:
+    """How the reconciled codings settle each disagreement, and the agreed units they
+    change."""
+    listed = list(themes) if themes is not None else list(review.themes_file.walk())
+    scope = [s.id for s in (studies if studies is not None else review.in_reference_order)]
+    resolved: list[Resolution] = []
+    overridden: list[Resolution] = []
+    for (theme, _), row in zip(listed, result.themes, strict=True):
+        final = coded_under(theme, reconciled.codings, result.rollup)
+        for item in row.disagreements:
+            resolved.append(Resolution(theme.id, item.study, item.coded_by, item.not_coded_by,
+                                       item.study in final))
+        sets = [(c.name, c.studies, coded_under(theme, c.codings, result.rollup))
+                for c in coders]
+        split = {item.study for item in row.disagreements}
+        for study in scope:
+            if study in split:
+                continue
+            said = [(name, study in found) for name, rated, found in sets if study in rated]
+            if not said:
+                continue
+            agreed = said[0][1]
+            if (study in final) != agreed:
+                names = tuple(name for name, _ in said)
+                overridden.append(Resolution(theme.id, study, names if agreed else (),
+                                             () if agreed else names, study in final))
+    return Reconciliation(reconciled.file, tuple(resolved), tuple(overridden))
