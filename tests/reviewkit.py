@@ -8,6 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
+import peersynth.cli.agree
 import peersynth.cli.audit
 import peersynth.cli.references
 import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands

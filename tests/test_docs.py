@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import peersynth.cli.agree
 import peersynth.cli.audit
 import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
@@ -87,7 +88,7 @@ def test_every_command_is_documented_with_an_example() -> None:
     names = [command.name or (command.callback.__name__ if command.callback else "")
              for command in app.registered_commands]
     assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init",
-                          "audit", "references"}
+                          "audit", "references", "agree"}
     for name in names:
         assert f"peersynth {name}" in readme, name
         assert f"`peersynth {name}" in reference, name
