@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from peersynth import checks, loading, validate
+from peersynth import checks, diagnostics, loading, validate
 from peersynth.diagnostics import Severity
 from peersynth.loading import Document, parse_text
 from peersynth.render_diagnostics import more_line
@@ -151,7 +151,7 @@ def test_a_study_coded_many_times_builds_only_what_is_shown(
     folder = _review(tmp_path, MINIMAL_STUDIES, themes)
     counting, positions = _counted(Document.position)
     monkeypatch.setattr(Document, "position", counting)
-    counting, made = _counted(checks.make)
+    counting, made = _counted(diagnostics.make)
     monkeypatch.setattr(checks, "make", counting)
     report = validate_folder(folder)
     assert report.errors == 19_999
