@@ -229,3 +229,13 @@ def test_multinomial_draws_add_up_and_binomial_stays_in_range() -> None:
     draws = [binomial(rng, 1000, 0.3) for _ in range(2000)]
     assert all(0 <= d <= 1000 for d in draws)
     assert 290 < sum(draws) / len(draws) < 310
+
+
+def test_the_page_documents_every_code_of_a_coders_file() -> None:
+    from peersynth.agreement.coders import CODES
+
+    page = (DATA.parent / "docs" / "agree.md").read_text(encoding="utf-8")
+    import re
+
+    rows = re.findall(r"^\| `([a-z-]+)` \| (error|warning) \|", page, flags=re.M)
+    assert dict(rows) == {code: severity.value for code, severity in CODES.items()}

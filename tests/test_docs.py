@@ -194,3 +194,19 @@ def test_readme_links_the_audit_page() -> None:
     prose = re.sub(r"```.*?```", "", readme, flags=re.S)  # its example has headings
     section = prose.split("## Checking the manuscript", 1)[1].split("\n## ", 1)[0]
     assert "(docs/audit.md)" in section
+
+
+def test_readme_agreement_example_is_what_agree_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's agreement example on the shipped coders. Worked out by hand:
+    coder-a codes leadership in 11 studies, coder-b in the same but ref48: 15 of 16
+    agree; p_e = 11/16 x 10/16 + 5/16 x 6/16, so kappa = (15/16 - 35/64) / (29/64)."""
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Intercoder agreement", 1)[1]
+    shown = re.search(r"```\n\$ peersynth (agree[^\n]*)\n(.*?)```", section, flags=re.S)
+    assert shown is not None
+    result = CliRunner().invoke(app, shlex.split(shown.group(1)))
+    assert result.exit_code == 0
+    assert result.stdout == shown.group(2)
+    assert "0.938      0.862" in shown.group(2)
+    assert "ref48  coder-a   coder-b" in shown.group(2)
