@@ -151,9 +151,13 @@ class InOrder:
         if not self.past:
             self.past = self.ctx.hidden(self.doc, code, path, key=key)
             return self.past
-        assert self.ctx.gate is not None  # only a gate makes `past` true
-        self.ctx.gate.count(self.doc.file, CODES[code].severity)
+        self.count(code)
         return True
+
+    def count(self, code: str, number: int = 1) -> None:
+        """Count diagnostics of `code` past those shown."""
+        assert self.ctx.gate is not None  # only a gate makes `past` true
+        self.ctx.gate.count(self.doc.file, CODES[code].severity, number)
 
 
 Check = Callable[[Context], Iterable[Diagnostic]]
@@ -387,7 +391,8 @@ def _codings(ctx: Context) -> Iterator[Diagnostic]:
         # A theme's codings are in file order.
         order = ctx.in_order(doc)
         lines: dict[int, int] = {}  # the line of each first coding named again
-        for number, study in enumerate(theme.coded_ids()):
+        codings = theme.coded_ids()
+        for number, study in enumerate(codings):
             unknown = judge and study not in known
             first = seen.get(study)
             if first is None:
@@ -406,6 +411,16 @@ def _codings(ctx: Context) -> Iterator[Diagnostic]:
                 yield ctx.at(doc, "duplicate-coding", where,
                              f"'{study}' is already coded to {_theme_name(ctx, theme, path)} "
                              f"at line {line}", "keep one entry")
+            if order.past:  # so is every later coding: they are only counted, together
+                past = 0
+                for later in codings:
+                    past += judge and later not in known
+                    if later in seen:
+                        past += 1
+                    else:
+                        seen[later] = 0
+                order.count("duplicate-coding", past)  # an error, as unknown-study is
+                break
 
 
 CHECKS["duplicate-coding"] = CHECKS["unknown-study"]  # one pass yields both codes

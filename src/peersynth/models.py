@@ -91,7 +91,11 @@ class Coding(_Model):
 
 
 def _coding_form(value: Any) -> str:
-    return LONG_FORM if isinstance(value, dict | Coding) else SHORT_FORM
+    # Called for every coding each time a list of them is validated: text first, the
+    # usual form, and a tuple of types rather than a union built on each call.
+    if type(value) is str:
+        return SHORT_FORM
+    return LONG_FORM if isinstance(value, (dict, Coding)) else SHORT_FORM
 
 
 CodingEntry = Annotated[
