@@ -17,7 +17,9 @@ get one run and no warm-up, and skip the peers (they take minutes there).
 
 `peersynth audit` of a manuscript (benchmarks/manuscript.py writes one of 10,000
 words for a generated review) is timed with the cache warm, next to the repeated
-tally. `--only` measures just the rows named, leaving the others out.
+tally; so is `peersynth agree` of two coders (benchmarks/coders.py writes them) with
+1,000 bootstrap resamples, next to validate. `--only` measures just the rows named,
+leaving the others out.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ TALLY_COLD = "peersynth tally (cold)"
 TALLY = "peersynth tally (repeat)"
 CITE = "peersynth cite (repeat)"
 AUDIT = "peersynth audit (repeat)"
+AGREE = "peersynth agree (repeat)"
+# Bootstrap resamples of the agree row (two coders, benchmarks/coders.py writes them).
+AGREE_RESAMPLES = 1000
 # The manuscript audited: the published Results section for the shipped review, a
 # generated one of this many words (benchmarks/manuscript.py) for generated reviews.
 AUDIT_WORDS = 10_000
@@ -143,7 +148,7 @@ def warm_all(command: Command) -> bool:
 
 def warm_repeats(command: Command) -> bool:
     """At sizes above BIG only the repeats get a warm-up: it fills the cache they read."""
-    return command.name in (CACHED, TALLY, CITE, AUDIT)
+    return command.name in (CACHED, TALLY, CITE, AUDIT, AGREE)
 
 
 def selected(found: Sequence[Command], only: Sequence[str] | None) -> list[Command]:
@@ -228,6 +233,9 @@ def targets(results: Results) -> list[Target]:
     if AUDIT in big and TALLY in big:
         found.append(Target(f"10,000: {AUDIT} of a {AUDIT_WORDS:,}-word manuscript / "
                             f"{TALLY}", ratio(big.get(AUDIT), big.get(TALLY)), 2.0))
+    if AGREE in big and VALIDATE in big:
+        found.append(Target(f"10,000: {AGREE} of two coders, {AGREE_RESAMPLES:,} resamples / "
+                            f"{VALIDATE}", ratio(big.get(AGREE), big.get(VALIDATE)), 3.0))
     huge = results.get("50000", {})
     if big and huge:
         found.append(Target("growth: validate at 50,000 / at 10,000",
@@ -319,7 +327,7 @@ def has_command(name: str, env: dict[str, str]) -> bool:
 
 def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
              peers: bool, tally: bool, cite: bool, manuscript: Path | None = None,
-             ) -> list[Command]:
+             agree: bool = False) -> list[Command]:
     python = sys.executable
     studies, themes = str(folder / "studies.yaml"), str(folder / "themes.yaml")
     cache = WORK / "cache" / folder.name
@@ -350,6 +358,9 @@ def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
         # Errors in the manuscript exit 1, which run_once counts as success.
         found.append(Command(AUDIT, [[peersynth_bin(), "audit", str(manuscript), "--data",
                                       str(folder)]], env=cached_env))
+    if agree:
+        found.append(Command(AGREE, [[peersynth_bin(), "agree", "--data", str(folder),
+                                      "--bootstrap", str(AGREE_RESAMPLES)]], env=cached_env))
     if peers and schemas is not None:
         found.append(Command(JSONSCHEMA, [
             [str(peers_bin("check-jsonschema")), "--schemafile", str(schemas["studies"]), studies],
@@ -393,6 +404,7 @@ def main(argv: list[str] | None = None) -> None:
     schemas = write_schemas(env) if peers else None
     tally, cite = has_command("tally", env), has_command("cite", env)
     audit = (only is None or AUDIT in only) and has_command("audit", env)
+    agree = (only is None or AGREE in only) and has_command("agree", env)
     results: Results = {}
     notes = [*machine_notes(),
              f"`{' '.join(['benchmarks/run.py', *(argv if argv is not None else sys.argv[1:])])}`"
@@ -408,6 +420,11 @@ def main(argv: list[str] | None = None) -> None:
         notes.append(f"{AUDIT}: `peersynth audit MANUSCRIPT`, cache filled by the warm-up; the "
                      "shipped review's manuscript is the published Results section, a generated "
                      f"review's a {AUDIT_WORDS:,}-word one written by `benchmarks/manuscript.py`.")
+    if agree:
+        notes.append(f"{AGREE}: `peersynth agree --bootstrap {AGREE_RESAMPLES}` of two coders, "
+                     "review from the cache filled by the warm-up; the shipped review's are "
+                     "data/coders/, a generated review's written by `benchmarks/coders.py` "
+                     "(one as themes.yaml, one with about 4% of codings moved).")
     if args.src:
         notes.append(f"peersynth measured from {args.src} (PYTHONPATH).")
     plan: list[tuple[str, Path, int]] = [("shipped", SHIPPED, 0)]
@@ -417,6 +434,8 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(folder)],
                        check=True)
         plan.append((str(size), folder, size))
+        if agree and size <= BIG:
+            subprocess.run([sys.executable, str(HERE / "coders.py"), str(folder)], check=True)
         if audit and size <= BIG:
             subprocess.run([sys.executable, str(HERE / "manuscript.py"), str(folder),
                             "--words", str(AUDIT_WORDS)], check=True, stdout=subprocess.DEVNULL)
@@ -427,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
         if audit and not big:
             manuscript = RESULTS_SECTION if label == "shipped" else folder / "manuscript.md"
         found = selected(commands(folder, env, schemas, peers and not big, tally, cite,
-                                  manuscript), only)
+                                  manuscript, agree and not big), only)
         results[label] = measure(found, 1 if big else args.runs, warm_all if not big
                                  else warm_repeats)
         for name, timing in results[label].items():

@@ -158,6 +158,12 @@ class _Engine:
                 for number, value in enumerate(self.layout.contribution(unit)) if value]
         return found
 
+    def columns(self, kinds: Sequence[Unit]) -> list[tuple[int, tuple[float, ...]]]:
+        """Each sum that units of these kinds add to: its place, and what each kind adds."""
+        dense = [self.layout.contribution(unit) for unit in kinds]
+        return [(place, column) for place, column in enumerate(zip(*dense, strict=True))
+                if any(column)]
+
     def sums(self, table: dict[Unit, int]) -> list[float]:
         return self.weighted([self.share(unit) for unit in table], list(table.values()))
 
@@ -272,12 +278,17 @@ def agreement(review: Review, coders: Sequence[Coder], *, studies: Sequence[Stud
         # A theme's interval depends only on its own table, which a resample of the
         # studies makes multinomial over the kinds of unit it holds.
         for number, table in enumerate(tables):
-            kinds = sorted(table, key=_unit_order)
+            # The most common kind last: it takes what the others leave, with no draw.
+            kinds = sorted(table, key=lambda unit: (table[unit], _unit_order(unit)))
             counts = [table[unit] for unit in kinds]
-            shares = [engine.share(unit) for unit in kinds]
+            columns = engine.columns(kinds)
             draws = theme_draws[number]
+            size = engine.layout.size
             for _ in range(resamples):
-                sums = engine.weighted(shares, multinomial(rng, counts))
+                drawn = multinomial(rng, counts)
+                sums = [0.0] * size
+                for place, column in columns:
+                    sums[place] = sum(map(operator.mul, column, drawn))
                 draws.append(engine.statistics(sums, n))
         # Over all themes, the units of one study go together: studies are resampled.
         overall_draws = _overall_draws(units.per_study(), engine, rng, resamples,
