@@ -11,7 +11,8 @@ from typer.testing import CliRunner, Result
 import peersynth.cli.agree
 import peersynth.cli.audit
 import peersynth.cli.references
-import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands
+import peersynth.cli.reporting
+import peersynth.cli.tables  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
 from peersynth.review import Review
 from peersynth.validate import validate_folder

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 import peersynth.cli.agree
 import peersynth.cli.audit
-import peersynth.cli.reporting  # noqa: F401 - registers the reporting commands
+import peersynth.cli.reporting
+import peersynth.cli.tables  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
 from peersynth.diagnostics import CODES
 
@@ -88,7 +89,7 @@ def test_every_command_is_documented_with_an_example() -> None:
     names = [command.name or (command.callback.__name__ if command.callback else "")
              for command in app.registered_commands]
     assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init",
-                          "audit", "references", "agree"}
+                          "audit", "references", "agree", "characteristics", "evidence"}
     for name in names:
         assert f"peersynth {name}" in readme, name
         assert f"`peersynth {name}" in reference, name

@@ -291,7 +291,8 @@ def test_missing_folder_exits_3(tmp_path: Path, command: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["validate", "tally", "cite", "matrix", "studies", "schema",
-                                     "init", "audit", "references", "agree"])
+                                     "init", "audit", "references", "agree",
+                                     "characteristics", "evidence"])
 def test_help_shows_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -305,7 +306,7 @@ def test_every_command_is_in_the_help_test() -> None:
     names = {info.name or (info.callback.__name__ if info.callback else "")
              for info in app.registered_commands}
     assert names == {"validate", "tally", "cite", "matrix", "studies", "schema", "init",
-                     "audit", "references", "agree"}
+                     "audit", "references", "agree", "characteristics", "evidence"}
 
 
 def test_the_top_level_help_shows_examples() -> None:

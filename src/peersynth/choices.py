@@ -25,6 +25,7 @@ class TableFormat(str, Enum):
     csv = "csv"
     json = "json"
     latex = "latex"
+    docx = "docx"  # written to --output only
 
 
 class CiteFormat(str, Enum):

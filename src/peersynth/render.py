@@ -6,7 +6,9 @@
 - csv: one header row, then one row per theme or study, for spreadsheets;
 - json: one object with ``"version": 1``; the keys of each command are listed
   in its function's docstring and only ever gain new keys within a version;
-- latex: a booktabs ``tabular`` (tally, matrix and studies).
+- latex: a booktabs ``tabular`` (tally, matrix and studies), or a ``longtable``
+  where a table is too long for one page;
+- docx: the same grids as a Word table, written by `peersynth.render_docx`.
 
 rich is imported only where a styled table is drawn, so other formats never load it.
 """
@@ -57,6 +59,9 @@ class Grid:
     align: str  # one letter a column: l(eft), r(ight) for numbers, c(entre) for marks
     depths: list[int] = field(default_factory=list)  # indent of each row's first cell
     totals: list[str] | None = None  # a last row set apart by a rule
+    # Rows that head a group (a theme above its studies): bold, and across the whole
+    # width in latex and docx.
+    headings: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         # Every table format draws these cells, so escaping them here, once, leaves no
@@ -204,6 +209,41 @@ def _fits_unwrapped(grid: Grid, width: int) -> bool:
     return _drawn_width([natural for _, natural in _columns(grid)]) <= width
 
 
+# A word longer than this may still be broken, so that a long DOI or URL in one cell
+# does not keep every other column narrow.
+_WORD_CAP = 20
+
+
+def _wrapped_widths(grid: Grid, width: int) -> list[int | None]:
+    """Widths for the text columns that wrap them between words only, where the table
+    fits `width` that way: the widest text column is narrowed first, never below its
+    longest word. None for a column left to rich (numbers, or when that cannot fit)."""
+    sizes = _columns(grid)
+    if _drawn_width([natural for _, natural in sizes]) <= width:
+        return [None] * len(sizes)
+    rows = _indented(grid, "  ")
+    widths = [natural for _, natural in sizes]
+    floors = []
+    for index, align in enumerate(grid.align):
+        if align in _KEEP:
+            floors.append(widths[index])
+            continue
+        words = (word for cell in (grid.headers[index], *(row[index] for row in rows))
+                 for word in cell.split())
+        longest = max(map(_width, words), default=1)
+        floors.append(min(widths[index], max(sizes[index][0], min(longest, _WORD_CAP))))
+    excess = _drawn_width(widths) - width
+    while excess > 0:
+        narrowable = [i for i, align in enumerate(grid.align)
+                      if align not in _KEEP and widths[i] > floors[i]]
+        if not narrowable:
+            return [None] * len(sizes)
+        widest = max(narrowable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return [None if align in _KEEP else w for w, align in zip(widths, grid.align, strict=True)]
+
+
 def _too_narrow(grid: Grid, width: int) -> str:
     return (f"the table needs {needed(grid)} columns but the terminal has {width}: "
             "printed as plain text")
@@ -235,8 +275,8 @@ def styled(grid: Grid, width: int | None = None, legend: Sequence[Key] = ()) -> 
         return plain(grid)
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False)
     justify = {"l": "left", "r": "right", "c": "center"}
-    for header, align, (least, _) in zip(grid.headers, grid.align, _columns(grid),
-                                         strict=True):
+    for header, align, (least, _), fixed in zip(grid.headers, grid.align, _columns(grid),
+                                                _wrapped_widths(grid, columns), strict=True):
         keep = align in _KEEP
         table.add_column(Text(header, overflow="fold", no_wrap=False),
                          justify=justify[align],  # type: ignore[arg-type]
@@ -244,7 +284,7 @@ def styled(grid: Grid, width: int | None = None, legend: Sequence[Key] = ()) -> 
                          # word: rich shrinks only wrapping columns, so a long header
                          # ("United Kingdom of ...") must wrap rather than widen it.
                          no_wrap=keep, min_width=least if keep else None,
-                         max_width=least if keep else None, overflow="fold")
+                         max_width=least if keep else None, overflow="fold", width=fixed)
 
     def cells(row: list[str], depth: int, style: str = "") -> list[RenderableType]:
         return [label(row[0], depth, style) if grid.align[0] not in _KEEP
@@ -254,7 +294,8 @@ def styled(grid: Grid, width: int | None = None, legend: Sequence[Key] = ()) -> 
                                                                     strict=True))]
 
     for index, row in enumerate(grid.rows):
-        table.add_row(*cells(row, _depth(grid, index)))
+        table.add_row(*cells(row, _depth(grid, index),
+                             "bold" if index in grid.headings else ""))
     if grid.totals is not None:
         table.add_section()
         table.add_row(*cells(grid.totals, 0, "bold"))
@@ -299,7 +340,12 @@ def markdown(grid: Grid) -> str:
     rows = _indented(grid, "&emsp;")
     lines = ["| " + " | ".join(_md_cell(h) for h in grid.headers) + " |",
              "|" + "|".join({"l": "---", "r": "---:", "c": ":---:"}[a] for a in grid.align) + "|"]
-    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
+    for index, row in enumerate(rows):
+        cells = [_md_cell(cell) for cell in row]
+        if index in grid.headings and cells and row[0].strip():
+            indent = "&emsp;" * _depth(grid, index)
+            cells[0] = f"{indent}**{cells[0][len(indent):]}**"
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -313,17 +359,33 @@ def latex_escape(text: str) -> str:
     return text.translate(_LATEX)
 
 
-def latex(grid: Grid, packages: str = "booktabs") -> str:
+# Past this many rows a latex table is a longtable, which breaks across pages and repeats
+# its heading on each; a tabular longer than a page runs off its foot.
+LONG_TABLE_ROWS = 40
+
+
+def latex(grid: Grid, packages: str = "booktabs", *, long: bool = False) -> str:
+    """A booktabs tabular, or with `long` a longtable (its heading repeated on each page)."""
     def cell(text: str) -> str:
         return r"\checkmark" if text == CHECK else latex_escape(text)
 
     def line(cells: Sequence[str]) -> str:
         return " & ".join(cell(c) for c in cells) + r" \\" + "\n"
 
+    def row(index: int, cells: list[str]) -> str:
+        indent = r"\quad " * _depth(grid, index)
+        if index in grid.headings:
+            return (f"\\multicolumn{{{len(grid.align)}}}{{l}}"
+                    f"{{{indent}\\textbf{{{cell(cells[0])}}}}} \\\\\n")
+        return indent + line(cells)
+
     spec = grid.align
-    body = "".join(
-        r"\quad " * _depth(grid, i) + line(row) for i, row in enumerate(grid.rows))
+    body = "".join(row(i, cells) for i, cells in enumerate(grid.rows))
     totals = (r"\midrule" + "\n" + line(grid.totals)) if grid.totals is not None else ""
+    if long:
+        return (f"% needs \\usepackage{{{packages}, longtable}}\n"
+                f"\\begin{{longtable}}{{{spec}}}\n\\toprule\n{line(grid.headers)}\\midrule\n"
+                f"\\endhead\n{body}{totals}\\bottomrule\n\\end{{longtable}}\n")
     return (f"% needs \\usepackage{{{packages}}}\n"
             f"\\begin{{tabular}}{{{spec}}}\n\\toprule\n{line(grid.headers)}\\midrule\n"
             f"{body}{totals}\\bottomrule\n\\end{{tabular}}\n")
@@ -354,12 +416,15 @@ def to_json(body: dict[str, Any]) -> str:
     return json_safe(text) + "\n"
 
 
-def _grid_as(grid: Grid, fmt: TableFormat, is_terminal: bool, width: int | None,
-             note: Note | None, packages: str = "booktabs") -> str:
+def grid_as(grid: Grid, fmt: TableFormat, is_terminal: bool, width: int | None,
+            note: Note | None, packages: str = "booktabs", *, long: bool = False) -> str:
+    """`grid` drawn as a table, markdown or latex (`long`: a longtable)."""
     if fmt is TableFormat.markdown:
         return markdown(grid)
     if fmt is TableFormat.latex:
-        return latex(grid, packages)
+        return latex(grid, packages, long=long)
+    if fmt is TableFormat.docx:
+        raise ValueError("a docx table is bytes: draw the grid with peersynth.render_docx")
     return table(grid, is_terminal, width, note)
 
 
@@ -419,20 +484,24 @@ def render_tally(result: Tally, fmt: TableFormat, is_terminal: bool = False,
             [row.id, row.label, row.depth, row.total.n, row.total.N, row.total.percent,
              *(value for cell in row.columns for value in (cell.n, cell.N, cell.percent))]
             for row in result.rows])
+    return grid_as(tally_grid(result), fmt, is_terminal, width, note)
+
+
+def tally_grid(result: Tally) -> Grid:
+    """The table, markdown, latex and docx form of a tally."""
     if result.by is None:
-        grid = Grid(["Theme", "n/N", "%"],
+        return Grid(["Theme", "n/N", "%"],
                     [[row.label, _fraction(row.total), show_percent(row.total.percent)]
                      for row in result.rows],
                     "lrr", [row.depth for row in result.rows])
-    else:
-        def both(cell: Cell) -> str:
-            return f"{_fraction(cell)} ({show_percent(cell.percent)})"
 
-        grid = Grid(["Theme", "All", *(group.value for group in result.groups)],
-                    [[row.label, both(row.total), *(both(cell) for cell in row.columns)]
-                     for row in result.rows],
-                    "lr" + "r" * len(result.groups), [row.depth for row in result.rows])
-    return _grid_as(grid, fmt, is_terminal, width, note)
+    def both(cell: Cell) -> str:
+        return f"{_fraction(cell)} ({show_percent(cell.percent)})"
+
+    return Grid(["Theme", "All", *(group.value for group in result.groups)],
+                [[row.label, both(row.total), *(both(cell) for cell in row.columns)]
+                 for row in result.rows],
+                "lr" + "r" * len(result.groups), [row.depth for row in result.rows])
 
 
 # ---------------------------------------------------------------------------
@@ -512,6 +581,20 @@ def render_matrix(result: Matrix, fmt: TableFormat, is_terminal: bool = False,
     wide for any terminal. The study's author-year label is kept when it fits."""
     if fmt is TableFormat.json:
         return matrix_json(result)
+    if fmt is TableFormat.csv:
+        return to_csv(["ref", "id", "study", *(t.label for t in result.themes), "total"], [
+            *([row.ref, row.id, row.label, *(int(hit) for hit in row.cells), row.total]
+              for row in result.rows),
+            ["", "", "Total", *(t.n for t in result.themes), ""]])
+    grid = matrix_grid(result)
+    columns = terminal_width(width) if is_terminal and fmt is TableFormat.table else None
+    if columns is not None:
+        return _matrix_on_terminal(result, grid, columns, note)
+    return grid_as(grid, fmt, is_terminal, width, note, packages="booktabs, amssymb")
+
+
+def matrix_grid(result: Matrix) -> Grid:
+    """The whole matrix, theme labels across the top: its markdown, latex and docx form."""
     with_ref = any(row.ref is not None for row in result.rows)
     lead = ["Ref", "Study"] if with_ref else ["Study"]
     labels = [t.label for t in result.themes]
@@ -520,20 +603,11 @@ def render_matrix(result: Matrix, fmt: TableFormat, is_terminal: bool = False,
     def first(row_ref: int | None, label: str) -> list[str]:
         return [str(row_ref) if row_ref is not None else "", label] if with_ref else [label]
 
-    if fmt is TableFormat.csv:
-        return to_csv(["ref", "id", "study", *labels, "total"], [
-            *([row.ref, row.id, row.label, *(int(hit) for hit in row.cells), row.total]
-              for row in result.rows),
-            ["", "", "Total", *(t.n for t in result.themes), ""]])
-    grid = Grid([*lead, *labels, ROW_TOTAL],
+    return Grid([*lead, *labels, ROW_TOTAL],
                 [[*first(row.ref, row.label), *(CHECK if hit else "" for hit in row.cells),
                   str(row.total)] for row in result.rows],
                 "r" * (len(lead) - 1) + "l" + "c" * len(labels) + "r",
                 totals=[*([""] if with_ref else []), "Total", *totals, ""])
-    columns = terminal_width(width) if is_terminal and fmt is TableFormat.table else None
-    if columns is not None:
-        return _matrix_on_terminal(result, grid, columns, note)
-    return _grid_as(grid, fmt, is_terminal, width, note, packages="booktabs, amssymb")
 
 
 def _matrix_on_terminal(result: Matrix, full: Grid, width: int, note: Note | None) -> str:
@@ -563,6 +637,9 @@ def _matrix_on_terminal(result: Matrix, full: Grid, width: int, note: Note | Non
 
 # ---------------------------------------------------------------------------
 # studies
+
+
+_FLOW_TITLE = "PRISMA flow"
 
 
 def _shown(group: Group) -> str:
@@ -602,19 +679,21 @@ def render_characteristics(result: Characteristics, fmt: TableFormat,
                            note: Note | None = None) -> str:
     if fmt is TableFormat.json:
         return characteristics_json(result)
-    flow_title = "PRISMA flow"
     if fmt is TableFormat.csv:
         return to_csv(["characteristic", "value", "n", "N", "percent", "detail"], [
-            *([flow_title, f.label, f.count, "", "", ""] for f in result.flow),
+            *([_FLOW_TITLE, f.label, f.count, "", "", ""] for f in result.flow),
             *([section.title, g.value, len(g.studies), result.N, _percent(g, result.N),
                "; ".join(g.detail)] for section in result.sections for g in section.rows)])
+    return grid_as(characteristics_grid(result), fmt, is_terminal, width, note)
+
+
+def characteristics_grid(result: Characteristics) -> Grid:
+    """The table, markdown, latex and docx form of `studies`."""
     rows: list[list[str]] = []
     for number, item in enumerate(result.flow):
-        rows.append([flow_title if number == 0 else "", item.label, str(item.count), ""])
+        rows.append([_FLOW_TITLE if number == 0 else "", item.label, str(item.count), ""])
     for section in result.sections:
         for number, group in enumerate(section.rows):
             rows.append([section.title if number == 0 else "", _shown(group),
                          str(len(group.studies)), show_percent(_percent(group, result.N))])
-    grid = Grid(["Characteristic", "Value", "n", f"% of {result.N}"], rows,
-                "llrr")
-    return _grid_as(grid, fmt, is_terminal, width, note)
+    return Grid(["Characteristic", "Value", "n", f"% of {result.N}"], rows, "llrr")

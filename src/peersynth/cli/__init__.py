@@ -146,7 +146,7 @@ def main() -> None:
     """Entry point of the `peersynth` command: every way a run ends is one message at most
     and an exit code from docs/format.md, never a traceback (see `common.ending`)."""
     # Imported for their side effect: each registers its commands on `app`.
-    from peersynth.cli import agree, audit, references, reporting  # noqa: F401
+    from peersynth.cli import agree, audit, references, reporting, tables  # noqa: F401
 
     _forgiving_streams()
     # A run builds a review of up to millions of small objects, none in reference cycles,

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import functools
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Annotated, Final, Optional, ParamSpec, TypeVar
 import typer
 
 from peersynth.cache import cached_review
-from peersynth.errors import PeersynthError
+from peersynth.errors import PeersynthError, UsageError
 from peersynth.escape import visible
 from peersynth.files import DATA_ENV
 from peersynth.review import Review
@@ -57,6 +58,80 @@ NoCacheOption = Annotated[
 
 class OutputError(PeersynthError):
     """The result could not be written to stdout (exit 3: the tool could not do its job)."""
+
+
+OutputOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option("--output", "-o", metavar="FILE", dir_okay=False, show_default=False,
+                 help="Write the result to FILE instead of stdout (needed for --format "
+                      "docx); never over an existing file unless --force."),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="With --output: replace FILE if it exists."),
+]
+
+
+def check_output(output: Path | None, *, force: bool, binary: bool) -> None:
+    """Refuse before any work is done: a binary result (docx) without --output, and an
+    --output file that exists without --force."""
+    if binary and output is None:
+        raise UsageError("--format docx writes a Word file: give it with --output FILE.docx",
+                         "a .docx is binary, so it is never printed to stdout")
+    if output is not None and not force and os.path.lexists(output):
+        raise _exists(output)
+
+
+def deliver(result: str | bytes, output: Path | None, *, force: bool) -> None:
+    """A result to stdout, or to --output (text as UTF-8); a binary one (docx) only to
+    --output, which `check_output` has made sure of."""
+    if output is not None:
+        write_output(output, result.encode("utf-8") if isinstance(result, str) else result,
+                     force=force)
+    elif isinstance(result, str):
+        emit(result)
+    else:
+        raise TypeError("a binary result needs --output")
+
+
+def _exists(path: Path) -> UsageError:
+    return UsageError(f"{path.as_posix()} already exists; nothing was written",
+                      "add --force to replace it, or choose another --output file")
+
+
+def write_output(path: Path, data: bytes, *, force: bool) -> None:
+    """Write `path` whole or not at all: the bytes go to a temporary file beside it, which
+    then takes its name; without `force`, only if no file has that name at that moment
+    (a hard link, which unlike os.replace never replaces). Nothing is left behind when
+    a write fails."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        # 0o666 less the umask, like any file the user creates (mkstemp would make it private).
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as error:
+        raise OutputError(f"cannot write {path.as_posix()}: {error.strerror or error}",
+                          "check that its folder exists and can be written") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if force:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                raise _exists(path) from None
+            except OSError:  # no hard links here (some network or FAT file systems)
+                with open(path, "xb") as stream:
+                    stream.write(data)
+    except FileExistsError:
+        raise _exists(path) from None
+    except OSError as error:
+        raise OutputError(f"cannot write {path.as_posix()}: {error.strerror or error}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def say(message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -15,7 +15,11 @@ from peersynth.cli.common import (
     DEFAULT_DATA,
     DataOption,
     FolderArgument,
+    ForceOption,
     NoCacheOption,
+    OutputOption,
+    check_output,
+    deliver,
     emit,
     handles_errors,
     load_review,
@@ -31,13 +35,16 @@ from peersynth.cli.references import (
 )
 from peersynth.errors import UsageError
 from peersynth.references.numbering import Numbering
-from peersynth.review import Review
+from peersynth.review import Review, Theme
+
+if TYPE_CHECKING:
+    from peersynth.render import Grid
 
 FormatOption = Annotated[
     TableFormat,
     typer.Option("--format", "-f",
                  help="table (rich on a terminal, plain text when piped), markdown, csv, "
-                      "json or latex (booktabs)."),
+                      "json, latex (booktabs) or docx (a Word table; needs --output)."),
 ]
 RollupOption = Annotated[
     bool,
@@ -54,6 +61,18 @@ def _note(text: str) -> None:
 
 def _is_terminal() -> bool:
     return sys.stdout is not None and sys.stdout.isatty()
+
+
+def _to_terminal(output: Path | None) -> bool:
+    """Whether the result goes to a terminal: not to --output, nor down a pipe."""
+    return output is None and _is_terminal()
+
+
+def word(grid: Grid) -> bytes:
+    """A grid as a Word document (python-docx is loaded only here)."""
+    from peersynth.render_docx import document
+
+    return document([grid])
 
 
 def _note_unmatched(review: Review, where: list[tuple[str, str]]) -> None:
@@ -96,6 +115,8 @@ def tally(
         typer.Option("--sort", help="tree order, or by count within each level (subthemes "
                                     "stay under their parent)."),
     ] = Order.tree,
+    output: OutputOption = None,
+    force: ForceOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
     """Count the studies behind every theme: n/N and percent, subthemes indented.
@@ -119,9 +140,13 @@ def tally(
         peersynth tally --where design=qualitative --where quality=good --format markdown
 
         peersynth tally --no-rollup --sort count --format csv > themes.csv
+
+        peersynth tally --format docx --output themes.docx
     """
     from peersynth import analysis
-    from peersynth.render import render_tally
+    from peersynth.render import render_tally, tally_grid
+
+    check_output(output, force=force, binary=fmt is TableFormat.docx)
 
     if by is not None and len(by) > 1:
         times = "twice" if len(by) == 2 else f"{len(by)} times"
@@ -137,7 +162,26 @@ def tally(
     result = analysis.tally(review, rollup=rollup, where=pairs, by=crosstab, explode=explode,
                             order=sort)
     _note_unmatched(review, pairs)
-    emit(render_tally(result, fmt, _is_terminal(), note=_note))
+    deliver(word(tally_grid(result)) if fmt is TableFormat.docx
+            else render_tally(result, fmt, _to_terminal(output), note=_note),
+            output, force=force)
+
+
+def find_theme(review: Review, theme: str | None, folder: Path | None,
+               command: str) -> Theme | None:
+    """The theme THEME names (None when not given); ThemeNotFound names the closest, and
+    says so when THEME is a review folder given where the theme goes."""
+    from peersynth import analysis
+
+    try:
+        return analysis.find_theme(review, theme) if theme is not None else None
+    except analysis.ThemeNotFound as error:
+        if folder is None and theme is not None and (Path(theme) / "studies.yaml").is_file():
+            # `peersynth cite my-review/`: the one argument is taken as the theme.
+            error.hint = (f"'{theme}' is a review folder; THEME comes first: "
+                          f"`peersynth {command} THEME {theme}`, or "
+                          f"`peersynth {command} --data {theme}` for every theme")
+        raise
 
 
 @app.command()
@@ -199,15 +243,7 @@ def cite(
 
     where = pick_folder(folder, data)
     review = load_review(where, no_cache=no_cache)
-    try:
-        found = analysis.find_theme(review, theme) if theme is not None else None
-    except analysis.ThemeNotFound as error:
-        if folder is None and theme is not None and (Path(theme) / "studies.yaml").is_file():
-            # `peersynth cite my-review/`: the one argument is taken as the theme.
-            error.hint = (f"'{theme}' is a review folder; THEME comes first: "
-                          f"`peersynth cite THEME {theme}`, or `peersynth cite --data {theme}` "
-                          "for every theme")
-        raise
+    found = find_theme(review, theme, folder, "cite")
     if numbering is not Numbering.ref or csl is not None:
         review, numbers = renumbered(review, numbering, manuscripts)
     result = analysis.citations(review, style, rollup=rollup, theme=found)
@@ -233,6 +269,8 @@ def matrix(
     data: DataOption = DEFAULT_DATA,
     fmt: FormatOption = TableFormat.table,
     rollup: RollupOption = True,
+    output: OutputOption = None,
+    force: ForceOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
     """Print the study-by-theme matrix (the usual "Table 2").
@@ -253,12 +291,18 @@ def matrix(
         peersynth matrix my-review/ --format latex > table2.tex
 
         peersynth matrix --no-rollup --format csv > matrix.csv
+
+        peersynth matrix --format docx --output table2.docx
     """
     from peersynth import analysis
-    from peersynth.render import render_matrix
+    from peersynth.render import matrix_grid, render_matrix
 
+    check_output(output, force=force, binary=fmt is TableFormat.docx)
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
-    emit(render_matrix(analysis.matrix(review, rollup=rollup), fmt, _is_terminal(), note=_note))
+    result = analysis.matrix(review, rollup=rollup)
+    deliver(word(matrix_grid(result)) if fmt is TableFormat.docx
+            else render_matrix(result, fmt, _to_terminal(output), note=_note),
+            output, force=force)
 
 
 @app.command()
@@ -279,6 +323,8 @@ def studies(
                      help="Count a study with several countries under each of them instead of "
                           "under 'Multiple countries'."),
     ] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
     """Describe the included studies: counts by country, design and quality, the year
@@ -302,11 +348,14 @@ def studies(
         peersynth studies --format markdown
     """
     from peersynth import analysis
-    from peersynth.render import render_characteristics
+    from peersynth.render import characteristics_grid, render_characteristics
 
+    check_output(output, force=force, binary=fmt is TableFormat.docx)
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
     result = analysis.characteristics(review, by=by or [], explode=explode)
-    emit(render_characteristics(result, fmt, _is_terminal(), note=_note))
+    deliver(word(characteristics_grid(result)) if fmt is TableFormat.docx
+            else render_characteristics(result, fmt, _to_terminal(output), note=_note),
+            output, force=force)
 
 
 @app.command()
