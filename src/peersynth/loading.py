@@ -405,12 +405,16 @@ class _Builder:
 
     def _note_plain(self, ev: events.ScalarEvent, at: int) -> None:
         """Keep what `Document.plain_text` cannot find again in the text: the source of a
-        scalar read as bool, null or number, when it is not the run of plain characters
-        where the scalar starts (an anchor before it, say), and that a tagged one has none."""
+        scalar read as bool, null or number, when it may not be the run of plain characters
+        where the scalar starts (an anchor before it; an empty one, placed where the next
+        token is), and that a tagged one has none."""
         if ev.tag is not None:
             self.plain[at] = None
             return
-        source, start = ev.value, ev.start_mark.index  # type: ignore[union-attr]
+        source = ev.value
+        if ev.anchor is None and source:
+            return  # starts where it is written, and ends at a character it cannot hold
+        start = ev.start_mark.index  # type: ignore[union-attr]
         end = start + len(source)
         if not self.text.startswith(source, start) or (
                 end < len(self.text) and self.text[end] in _PLAIN_CHARS):

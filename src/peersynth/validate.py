@@ -664,6 +664,7 @@ def _chunks(shape: _Shape, model: type[BaseModel], items: list[Any], name: str,
                                        for error in one.errors(include_url=False)]
         sound = [number for number in range(len(chunk)) if number not in by_item]
         models = iter(adapter.validate_python([chunk[number] for number in sound]))
+        counted = 0  # errors of items that only need counting, counted together
         for number, item in enumerate(chunk):
             index = start + number
             if number not in by_item:
@@ -675,15 +676,18 @@ def _chunks(shape: _Shape, model: type[BaseModel], items: list[Any], name: str,
             if isinstance(item, dict):
                 broken(index, item)
             elif shape.counting:  # nothing in it to keep, nor to show: only counted
-                shape.shown.count(shape.doc.file, Severity.ERROR, len(
-                    {_error_path(error) for error in by_item[number]
-                     if error.get("input") is not REJECTED}))
+                errors = by_item[number]
+                counted += (errors[0].get("input") is not REJECTED) if len(errors) == 1 \
+                    else len({_error_path(error) for error in errors
+                              if error.get("input") is not REJECTED})
                 broken(index, None)
             else:  # nothing in it to keep: its errors are reported as they are
                 shape.report([{**error, "loc": error["loc"][1:]} for error in by_item[number]],
                              (name, index))
                 broken(index, None)
         shape.counting = False
+        if counted:
+            shape.shown.count(shape.doc.file, Severity.ERROR, counted)
 
 
 @dataclass
