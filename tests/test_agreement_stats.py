@@ -240,3 +240,23 @@ def test_a_table_is_the_units_it_counts(units: list[Unit]) -> None:
         assert (first is None) == (second is None)
         if first is not None:
             assert first == pytest.approx(second, abs=1e-9)
+
+
+_KINDS = [(x, y) for x in (True, False, None) for y in (True, False, None)]
+
+
+@PROPERTIES
+@given(st.lists(st.integers(0, 30), min_size=len(_KINDS), max_size=len(_KINDS)))
+def test_the_bootstraps_two_coder_form_is_the_general_one(counts: list[int]) -> None:
+    """The bootstrap computes two coders' statistics from their 2x2 counts (and the
+    units one coder alone rated) in a form of its own: it must equal the general one."""
+    from peersynth.agreement.compute import _Pair
+
+    table = dict(zip(_KINDS, counts, strict=True))
+    general = stats.statistics(table, categories=[True, False], positive=True)
+    fast = _Pair(_KINDS).statistics(counts, general.units)
+    for name in stats.STATISTICS:
+        ours, theirs = getattr(fast, name), getattr(general, name)
+        assert (ours is None) == (theirs is None), name
+        if ours is not None:
+            assert ours == pytest.approx(theirs, abs=1e-9), name

@@ -10,6 +10,7 @@ the group of coders who did.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import random
 from collections import Counter
@@ -89,56 +90,66 @@ def coded_under(theme: Theme, codings: dict[str, frozenset[str]], rollup: bool
 
 
 class _Units:
-    """Each theme's units, sparse: the studies some coder coded there, and the rest by
-    the group of coders who coded them at all."""
+    """Each theme's units, sparse: the studies some coder coded there, by kind of unit,
+    and the rest by the group of coders who coded them at all. Worked out with set
+    operations: a large review has millions of units."""
 
     def __init__(self, coders: Sequence[Coder], studies: Sequence[Study],
                  themes: Sequence[Theme], rollup: bool) -> None:
         self.index = {study.id: number for number, study in enumerate(studies)}
-        rated = [coder.studies for coder in coders]
+        scope = frozenset(self.index)
+        rated = [coder.studies & scope for coder in coders]
         # Per study, which coders coded it at all: its value on a theme no one coded it to.
         self.base: list[Unit] = [tuple(False if study.id in r else None for r in rated)
                                  for study in studies]
-        self.groups: dict[Unit, list[int]] = {}
-        for number, unit in enumerate(self.base):
-            self.groups.setdefault(unit, []).append(number)
+        members: dict[Unit, list[str]] = {}
+        for study, unit in zip(studies, self.base, strict=True):
+            members.setdefault(unit, []).append(study.id)
+        self.groups: dict[Unit, frozenset[str]] = {
+            unit: frozenset(ids) for unit, ids in members.items()}
         self.themes = themes
-        # Per theme: unit -> the studies (by number) with that unit, for those not at
-        # base; and the same studies by their base unit.
-        self.special: list[dict[Unit, list[int]]] = []
-        self.moved: list[dict[Unit, list[int]]] = []
+        # Per theme: each kind of unit not at base -> the studies (ids) with it.
+        self.special: list[dict[Unit, frozenset[str]]] = []
         for theme in themes:
-            sets = [coded_under(theme, coder.codings, rollup) for coder in coders]
-            hit = sorted({self.index[s] for found in sets for s in found if s in self.index})
-            by_unit: dict[Unit, list[int]] = {}
-            for number in hit:
-                study = studies[number].id
-                unit = tuple(None if base is None else study in found
-                             for base, found in zip(self.base[number], sets, strict=True))
-                by_unit.setdefault(unit, []).append(number)
+            sets = [coded_under(theme, coder.codings, rollup) & scope for coder in coders]
+            # Split the studies some coder coded here by who did.
+            parts: list[tuple[tuple[bool, ...], frozenset[str]]] = [
+                ((), frozenset().union(*sets))]
+            for found in sets:
+                parts = [split for marks, part in parts for split in (
+                    ((*marks, True), part & found), ((*marks, False), part - found))
+                    if split[1]]
+            by_unit: dict[Unit, frozenset[str]] = {}
+            for marks, part in parts:
+                for base, group in self.groups.items():
+                    members = part & group if len(self.groups) > 1 else part
+                    if members:
+                        unit = tuple(None if b is None else m
+                                     for b, m in zip(base, marks, strict=True))
+                        by_unit[unit] = by_unit.get(unit, frozenset()) | members
             self.special.append(by_unit)
-            moved: dict[Unit, list[int]] = {}
-            for number in hit:
-                moved.setdefault(self.base[number], []).append(number)
-            self.moved.append(moved)
 
     def counts(self, theme: int) -> dict[Unit, int]:
         """The theme's table: how many units of each kind."""
         table = {unit: len(members) for unit, members in self.groups.items()}
         for unit, members in self.special[theme].items():
             table[unit] = table.get(unit, 0) + len(members)
-            for number in members:
-                table[self.base[number]] -= 1
+            base = tuple(False if value is True else value for value in unit)
+            table[base] -= len(members)
         return {unit: count for unit, count in table.items() if count}
 
     def per_study(self) -> list[Counter[Unit]]:
         """Each study's units over every theme, by kind."""
-        found = [Counter({base: len(self.themes)}) for base in self.base]
-        for special in self.special:
-            for unit, members in special.items():
-                for number in members:
-                    found[number][unit] += 1
-                    found[number][self.base[number]] -= 1
+        kinds = {unit for special in self.special for unit in special}
+        tallies = {unit: Counter(itertools.chain.from_iterable(
+            special[unit] for special in self.special if unit in special))
+            for unit in kinds}
+        found = []
+        for study, base in zip(self.index, self.base, strict=True):
+            mine = Counter({unit: tally[study] for unit, tally in tallies.items()
+                            if study in tally})
+            mine[base] += len(self.themes) - sum(mine.values())
+            found.append(mine)
         return found
 
 
@@ -215,6 +226,53 @@ def _overall_draws(per_study: list[Counter[Unit]], engine: _Engine, rng: random.
     return draws
 
 
+# Where a kind of two coders' unit adds: both present, first only, second only, both
+# absent (units both rated), and present or absent from one coder alone.
+_PAIR_PLACES: Final[dict[Unit, int]] = {
+    (True, True): 0, (True, False): 1, (False, True): 2, (False, False): 3,
+    (True, None): 4, (False, None): 5, (None, True): 6, (None, False): 7}
+
+
+class _Pair:
+    """The statistics of two coders' presence and absence from how many units of each
+    kind there are, written out for the bootstrap, which computes them for every theme
+    of every resample (`stats.from_sums` is the general form; a test holds them equal)."""
+
+    def __init__(self, kinds: Sequence[Unit]) -> None:
+        self.places = [_PAIR_PLACES.get(unit, 8) for unit in kinds]
+
+    def statistics(self, drawn: Sequence[int], units: float) -> Statistics:
+        cells = [0] * 9
+        for place, count in zip(self.places, drawn, strict=True):
+            cells[place] += count
+        a, b, c, d, first_t, first_f, second_t, second_f, _ = cells
+        n = a + b + c + d
+        if not n:
+            return Statistics(units, None, None, None, None, None, None, None, None)
+        agreement = (a + d) / n
+        rated = n + first_t + first_f + second_t + second_f
+        present = (a + (b + c) / 2 + first_t + second_t) / rated
+        absent = 1.0 - present
+        pi = _corrected(agreement, present * present + absent * absent)
+        ac1 = _corrected(agreement, 2 * present * absent)
+        one = n + first_t + first_f
+        two = n + second_t + second_f
+        p1 = (a + b + first_t) / one
+        p2 = (a + c + second_t) / two
+        kappa = _corrected(agreement, p1 * p2 + (1 - p1) * (1 - p2))
+        values = 2 * n
+        yes, no = 2 * a + b + c, 2 * d + b + c
+        expected = values * values - yes * yes - no * no
+        alpha = None if values <= 1 or expected <= 0 else \
+            1.0 - (values - 1) * (values - 2 * a - 2 * d) / expected
+        return Statistics(units, agreement, kappa, None, pi, ac1, alpha, (a - d) / n,
+                          (b - c) / n)
+
+
+def _corrected(observed: float, chance: float) -> float | None:
+    return None if 1.0 - chance < 1e-12 else (observed - chance) / (1.0 - chance)
+
+
 def _add(total: list[float], more: list[float]) -> None:
     for number, value in enumerate(more):
         total[number] += value
@@ -240,15 +298,15 @@ def _intervals(draws: list[Statistics], names: Sequence[str]) -> dict[str, Inter
     return found
 
 
-def _disagreements(units: _Units, theme: int, coders: Sequence[Coder],
-                   studies: Sequence[Study]) -> tuple[Disagreement, ...]:
+def _disagreements(units: _Units, theme: int, coders: Sequence[Coder]
+                   ) -> tuple[Disagreement, ...]:
     found: list[tuple[int, Disagreement]] = []
     for unit, members in units.special[theme].items():
         if True in unit and False in unit:
             coded = tuple(c.name for c, v in zip(coders, unit, strict=True) if v is True)
             not_coded = tuple(c.name for c, v in zip(coders, unit, strict=True) if v is False)
-            found.extend((number, Disagreement(studies[number].id, coded, not_coded))
-                         for number in members)
+            found.extend((units.index[study], Disagreement(study, coded, not_coded))
+                         for study in members)
     return tuple(item for _, item in sorted(found, key=lambda pair: pair[0]))
 
 
@@ -281,8 +339,13 @@ def agreement(review: Review, coders: Sequence[Coder], *, studies: Sequence[Stud
             # The most common kind last: it takes what the others leave, with no draw.
             kinds = sorted(table, key=lambda unit: (table[unit], _unit_order(unit)))
             counts = [table[unit] for unit in kinds]
-            columns = engine.columns(kinds)
             draws = theme_draws[number]
+            if len(coders) == 2:
+                pair = _Pair(kinds)
+                for _ in range(resamples):
+                    draws.append(pair.statistics(multinomial(rng, counts), n))
+                continue
+            columns = engine.columns(kinds)
             size = engine.layout.size
             for _ in range(resamples):
                 drawn = multinomial(rng, counts)
@@ -296,7 +359,7 @@ def agreement(review: Review, coders: Sequence[Coder], *, studies: Sequence[Stud
     results = tuple(
         ThemeAgreement(theme.id, theme.label, depth, engine.statistics(sums, n),
                        _intervals(draws, names) if resamples > 0 and n > 0 else None,
-                       _disagreements(units, number, coders, scope))
+                       _disagreements(units, number, coders))
         for number, ((theme, depth), sums, draws)
         in enumerate(zip(listed, theme_sums, theme_draws, strict=True)))
     return Agreement(
