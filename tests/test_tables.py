@@ -452,3 +452,22 @@ def test_evidence_escapes_control_characters(tmp_path: Path) -> None:
     assert "p. 3\\tquote \\u001b]0;title\\u0007" in out
     assert "\x1b" not in out
     assert "\x07" not in out
+
+
+def test_terminal_table_fits_80_columns_wrapping_between_words() -> None:
+    """On an 80-column terminal the default Table 1 (its natural width is over 120)
+    wraps its text columns, and never inside a word: "mixed-methods" stays whole."""
+    from peersynth.choices import TableFormat
+    from peersynth.tables.characteristics import study_table
+    from peersynth.tables.render import render_study_table
+    from reviewkit import load
+
+    out = render_study_table(study_table(load(DATA)), TableFormat.table, is_terminal=True,
+                             width=80)
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert "\u2500" in out  # the rich table, not the plain fallback
+    assert sum("mixed-methods" in line for line in lines) == 3
+    assert "Uganda" in out
+    words = {word for line in lines for word in line.split()}
+    assert not words & {"mixed-metho", "qualitativ", "Singapor"}
