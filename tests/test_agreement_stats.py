@@ -131,6 +131,8 @@ def complete_pairs(draw: st.DrawFn) -> list[Unit]:
 
 
 PROPERTIES = settings(max_examples=40, deadline=None)
+# irrCAC goes through pandas for every example: fewer of them.
+SLOW_PROPERTIES = settings(max_examples=15, deadline=None)
 
 
 @PROPERTIES
@@ -163,7 +165,7 @@ def _coefficient(result: object) -> float:
     return float(result["est"]["coefficient_value"])  # type: ignore[index]
 
 
-@PROPERTIES
+@SLOW_PROPERTIES
 @given(with_gaps())
 def test_fleiss_ac1_conger_and_agreement_match_irrcac(units: list[Unit]) -> None:
     cac = _irrcac(units)
