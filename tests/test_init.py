@@ -47,7 +47,8 @@ def test_init_example_copies_the_shipped_review(tmp_path: Path) -> None:
     target = tmp_path / "demo"
     assert run("init", target, "--example").exit_code == 0
     shipped = resources.files("peersynth") / "example"
-    for name in FILES:
+    # The bibliography its studies.yaml names comes along.
+    for name in FILES | {"references.bib"}:
         copied = (target / name).read_text(encoding="utf-8")
         assert copied == (shipped / name).read_text(encoding="utf-8")
         assert copied == (DATA / name).read_text(encoding="utf-8")
@@ -153,5 +154,5 @@ def test_unwritable_folder_exits_3_and_leaves_nothing(tmp_path: Path,
 
 def test_example_is_package_data() -> None:
     files = scaffold.example_files()
-    assert set(files) == FILES
+    assert set(files) == FILES | {"references.bib"}
     assert files["studies.yaml"] == (DATA / "studies.yaml").read_text(encoding="utf-8")

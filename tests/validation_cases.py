@@ -23,6 +23,10 @@ def assemble(case: Path, into: Path) -> Path:
     for name in FILES:
         source = case / name if (case / name).exists() else BASE / name
         shutil.copyfile(source, into / name)
+    # Any other file of the case (a bibliography) comes along.
+    for other in case.iterdir():
+        if other.is_file() and other.name not in (*FILES, "expected.txt", "env"):
+            shutil.copyfile(other, into / other.name)
     return into
 
 

@@ -7,6 +7,8 @@ the next run whose two files hash the same reads that entry instead.
 
 - Key: the sha256 of both files' bytes, peersynth's version, Python's version,
   the reading limits and the folder (diagnostics name files by the folder given).
+  A review that names a bibliography also records the sha256 of the bibliography's
+  bytes in the entry; an entry is used only while that file still hashes the same.
   One entry per folder, replaced when the files change, so the cache stays small.
 - An entry is JSON, never pickle: a header line, then the body; the header holds
   the key and the sha256 of the body, and an entry that does not match is ignored.
@@ -315,7 +317,8 @@ def _encode(report: Report, digest: str) -> bytes:
     # json.loads reads such bytes back as they were.
     }, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     header = json.dumps({"magic": _MAGIC, "format": FORMAT, "key": digest,
-                         "sha256": hashlib.sha256(body).hexdigest()})
+                         "sha256": hashlib.sha256(body).hexdigest(),
+                         "extras": [list(pair) for pair in report.extras]})
     return header.encode() + b"\n" + body
 
 
@@ -345,12 +348,28 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
         if not _consistent(review):
             return None
         files = tuple(content["files"])
+        extras = header.get("extras")
+        if not (type(extras) is list and all(
+                type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)
+                for pair in extras)):
+            return None
     # RecursionError: JSON nested deeper than the parser goes.
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
     if any(o.errors for o in omitted):  # a review with errors is never cached
         return None
-    return Report(folder, files, diagnostics, review, omitted)
+    return Report(folder, files, diagnostics, review, omitted,
+                  tuple((name, sha) for name, sha in extras))
+
+
+def _extras_unchanged(report: Report, files: ReviewFiles, limits: Limits) -> bool:
+    """Whether every other file the entry was made with (the bibliography) still has the
+    bytes it had. They are read into `files`, so a miss validates these very bytes."""
+    for name, sha in report.extras:
+        data = files.extra(name, display_name(files.folder, name), limits)
+        if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != sha:
+            return False
+    return True
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -400,7 +419,8 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
     if raw is not None:
         found = _decode(raw, folder, digest)
         if found is not None and found.files == tuple(
-                display_name(folder, name) for name in (STUDIES_FILE, THEMES_FILE)):
+                display_name(folder, name) for name in (STUDIES_FILE, THEMES_FILE)) \
+                and _extras_unchanged(found, files, limits):
             return found
     report = _validate(folder, limits, files)
     if report.review is not None:

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from peersynth.diagnostics import CODES, Diagnostic, Severity, make
 from peersynth.loading import Document, YamlPath
@@ -22,6 +22,10 @@ from peersynth.matching import field_key
 from peersynth.models import SLUG_PATTERN
 from peersynth.review import DEFAULT_VOCABULARIES, StudiesFile, Study, Theme, ThemesFile
 from peersynth.suggest import Suggester
+
+if TYPE_CHECKING:
+    from peersynth.references.bibliography import Bibliography
+    from peersynth.references.link import Links
 
 
 class Gate(Protocol):
@@ -70,6 +74,9 @@ class Context:
     no_id: frozenset[YamlPath] = frozenset()
     # What the caller will show: a diagnostic past it is counted, never built (None: all).
     gate: Gate | None = None
+    # The bibliography the review names, as read, and the studies' links to its entries.
+    bibliography: Bibliography | None = None
+    links: Links | None = None
     # Hints worked out only for diagnostics that are shown (a did-you-mean search),
     # by (code, file, line, column).
     _later: dict[tuple[str, str, int, int], Callable[[], str | None]] = field(
@@ -486,3 +493,4 @@ def run_checks(ctx: Context) -> Iterator[Diagnostic]:
 
 
 from peersynth import checks_values  # noqa: E402, F401 - registers the near-duplicate check
+from peersynth.references import checks as _references  # noqa: E402, F401 - and the bibliography's

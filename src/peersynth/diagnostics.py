@@ -127,6 +127,23 @@ _CODES = [
     Code("empty-theme", W, "Theme with no studies, directly or through subthemes",
          "Code the studies that support the theme, or remove the theme. Not judged while a "
          "coding under the theme cannot be read."),
+    # The bibliography `review.bibliography` names
+    Code("bibliography-unreadable", E,
+         "Bibliography missing, in a format its name does not tell, or with an entry that "
+         "cannot be read",
+         "Name a file relative to the review folder, ending .bib (BibTeX or BibLaTeX), .ris "
+         "or .json (CSL-JSON), as the reference manager exports it; the other entries are "
+         "still read."),
+    Code("duplicate-reference-key", E, "Two bibliography entries with one key",
+         "Give each entry its own citation key in the reference manager, and export again."),
+    Code("unknown-reference", E, "A study's key or DOI matches no bibliography entry",
+         "Correct the key or DOI (the hint names the closest key), or add the reference "
+         "to the reference manager and export the bibliography again."),
+    Code("reference-used-twice", E, "Two studies name one bibliography entry",
+         "Each study has its own entry: correct the key or DOI of one of them."),
+    Code("reference-mismatch", W, "A study's field differs from its bibliography entry",
+         "The study's own value is used. Correct whichever is out of date, or remove the "
+         "study's field to take the entry's."),
     Code("near-duplicate", W,
          "One value or attribute name written two ways (case, spacing, '-' or '_', "
          "a country's other name)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -138,12 +138,26 @@ class ReviewFiles:
     folder: Path
     studies: bytes | list[Diagnostic]
     themes: bytes | list[Diagnostic]
+    # Other files the review names (its bibliography), by the name it gives, as read:
+    # bytes, a file-too-large diagnostic, or why it could not be read.
+    extras: dict[str, bytes | list[Diagnostic] | str] = field(default_factory=dict)
 
     def both(self) -> tuple[bytes, bytes] | None:
         """Both files' bytes, or None when either could not be read within the limits."""
         if isinstance(self.studies, bytes) and isinstance(self.themes, bytes):
             return self.studies, self.themes
         return None
+
+    def extra(self, name: str, shown: str, limits: Limits) -> bytes | list[Diagnostic] | str:
+        """The file `name` (relative to the folder) names, read once however often asked:
+        its bytes, a file-too-large diagnostic, or why it cannot be read."""
+        if name not in self.extras:
+            try:
+                self.extras[name] = read_bytes(self.folder / name, shown, limits)
+            except PeersynthError as error:
+                missing = not os.path.lexists(self.folder / name)
+                self.extras[name] = f"there is no {shown}" if missing else error.message
+        return self.extras[name]
 
 
 def read_review(folder: Path, limits: Limits) -> ReviewFiles:

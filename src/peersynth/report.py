@@ -29,6 +29,9 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]  # those shown, sorted by file and position
     review: Review | None  # None when any error was found
     omitted: tuple[Omitted, ...] = ()  # per file, what the cap on shown problems left out
+    # Other files the review was read with (its bibliography): the name the review gives
+    # and the sha256 of the bytes read, so the cache can tell when one has changed.
+    extras: tuple[tuple[str, str], ...] = ()
 
     @property
     def errors(self) -> int:

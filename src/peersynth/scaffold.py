@@ -21,6 +21,8 @@ STUDIES_TEMPLATE = """\
 review:                          # optional: the review itself
   title: "Title of the review"
   # doi: "10.xxxx/xxxxx"
+  # bibliography: references.bib # optional: the reference manager's export (BibTeX,
+  #                              # BibLaTeX, RIS or CSL-JSON), relative to this folder
   # flow:                        # optional PRISMA 2020 counts
   #   records_screened: 0
   #   full_text_assessed: 0
@@ -32,6 +34,8 @@ studies:
   # An example study: replace it with the first study you include.
   - id: smith2020                # required: lowercase letters, digits, '-' or '_'; unique
     ref: 1                       # optional: its number in the manuscript's reference list
+    # key: smith2020             # optional: its citation key in the bibliography (or doi:);
+    #                            # authors, year, title and journal left out come from there
     authors: [Smith J, Jones K]  # optional: surname first, as in the reference list
     year: 2020
     title: "Title of the study"
@@ -72,17 +76,21 @@ def template_files() -> dict[str, str]:
     return {STUDIES_FILE: STUDIES_TEMPLATE, THEMES_FILE: THEMES_TEMPLATE}
 
 
+# The shipped review's bibliography, which its studies.yaml names.
+EXAMPLE_BIBLIOGRAPHY = "references.bib"
+
+
 def example_files() -> dict[str, str]:
     """The shipped example review, read from the installed package."""
     folder = resources.files("peersynth") / "example"
     return {name: (folder / name).read_text(encoding="utf-8")
-            for name in (STUDIES_FILE, THEMES_FILE)}
+            for name in (STUDIES_FILE, THEMES_FILE, EXAMPLE_BIBLIOGRAPHY)}
 
 
 def _taken(folder: Path, names: list[str]) -> FolderTaken:
     """The refusal, naming the files that exist and what to do next."""
     where = folder.as_posix()
-    if len(names) == 1:
+    if len(names) == 1 and names[0] in (STUDIES_FILE, THEMES_FILE):
         [name] = names
         missing = THEMES_FILE if name == STUDIES_FILE else STUDIES_FILE
         return FolderTaken(

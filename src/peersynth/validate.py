@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ from peersynth.models import (
     Theme,
     ThemesFile,
 )
+from peersynth.references.link import filled
+from peersynth.references.load import Loaded
+from peersynth.references.load import load as load_bibliography
 from peersynth.report import Omitted
 from peersynth.report import Report as Report
 from peersynth.review import StudiesFile as StudiesRecord
@@ -829,6 +833,14 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
     themes_doc = _parse(files.themes, names[1], limits, shown)
     studies = None if studies_doc is None else _read_studies(studies_doc, shown)
     themes = None if themes_doc is None else _read_themes(themes_doc, shown)
+    bibliography = Loaded()
+    if studies is not None and studies_doc is not None and studies.record.review is not None \
+            and studies.record.review.bibliography is not None:
+        # The parsers themselves are imported only for a review that names a bibliography.
+        bibliography = load_bibliography(files, limits, studies.record.review,
+                                          studies.record.studies, studies_doc)
+        for diagnostic in bibliography.problems:
+            shown.add(diagnostic)
     # Every check runs on what could be read; those that need a file it could not read
     # at all are skipped.
     ctx = Context(
@@ -845,7 +857,9 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
         unreadable=themes.unreadable if themes is not None else {},
         unread_studies=_unread_studies(studies_doc),
         no_id=frozenset(themes.no_id) if themes is not None else frozenset(),
-        gate=shown)
+        gate=shown,
+        bibliography=bibliography.bibliography,
+        links=bibliography.links)
     for diagnostic in run_checks(ctx):
         shown.add(diagnostic)
     diagnostics, omitted = shown.result(names)
@@ -856,8 +870,15 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
     review = None
     if not has_errors and studies is not None and themes is not None:
         from peersynth.review import Review
-        review = Review(studies.record, _themes_record(themes))
-    return Report(folder, names, tuple(diagnostics), review, tuple(omitted))
+        record = studies.record
+        if bibliography.links is not None:
+            # What a study leaves out comes from its bibliography entry.
+            record = dataclasses.replace(record,
+                                         studies=filled(record.studies, bibliography.links))
+        review = Review(record, _themes_record(themes))
+    extras = tuple((name, hashlib.sha256(data).hexdigest())
+                   for name, data in files.extras.items() if isinstance(data, bytes))
+    return Report(folder, names, tuple(diagnostics), review, tuple(omitted), extras)
 
 
 def _themes_record(themes: _Themes) -> Any:

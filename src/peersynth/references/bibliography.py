@@ -38,6 +38,8 @@ _DOI_PREFIX: Final = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.
 _YEAR: Final = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _RIS_START: Final = re.compile(r"^TY  -", re.MULTILINE)
 _RIS_END: Final = re.compile(r"^ER  -", re.MULTILINE)
+# The key of an entry bibtexparser could not read: "@article{berry2011," or "@book{x\n".
+_BROKEN_KEY: Final = re.compile(r"@\w+\s*[{(]\s*([^,\s{}()]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,10 @@ class Bibliography:
     # decoding LaTeX costs far more than parsing, and a library exported whole may hold
     # thousands of entries of which a review cites a few dozen.
     undecoded: dict[int, Any] = field(default_factory=dict)
+    # False when nothing could be read (not UTF-8, not the format at all); keys of entries
+    # that could not be read: a study naming one is not also reported as unknown.
+    readable: bool = True
+    broken_keys: set[str] = field(default_factory=set)
 
     def full(self, indices: Iterable[int]) -> None:
         """Decode the fields of the entries at `indices`, where not done yet."""
@@ -152,6 +158,9 @@ def _bibtex(text: str, file: str) -> Bibliography:
         else:
             raw = (block.raw or "").strip()
             first = raw.splitlines()[0] if raw else ""
+            key = _BROKEN_KEY.match(raw)
+            if key:
+                out.broken_keys.add(key.group(1))
             out.problems.append(_problem(
                 file, line, 1, f"this entry cannot be read as BibTeX: {first[:60]}",
                 "check its braces, quotes and commas; the reference manager's export "
@@ -222,6 +231,7 @@ def _ris(text: str, file: str) -> Bibliography:
         out.problems.append(_problem(
             file, 1, 1, "no RIS record found (a record starts with a 'TY  - ' line)",
             "export the references as RIS again, or name the file by its format"))
+        out.readable = False
         return out
     if ends < len(starts):
         # rispy drops a record that never ends; say where instead of losing it silently.
@@ -232,6 +242,7 @@ def _ris(text: str, file: str) -> Bibliography:
         records = rispy.loads(text)
     except Exception as error:  # rispy raises plain exceptions on lines it cannot read
         out.problems.append(_problem(file, 1, 1, f"cannot be read as RIS: {error}"))
+        out.readable = False
         return out
     for line, record in zip(starts, records, strict=False):
         names = [*record.get("authors", []), *record.get("first_authors", [])]
@@ -263,6 +274,7 @@ def _csl_json(text: str, file: str) -> Bibliography:
     except json.JSONDecodeError as error:
         out.problems.append(_problem(file, error.lineno, error.colno,
                                      f"cannot be read as CSL-JSON: {error.msg}"))
+        out.readable = False
         return out
     if isinstance(items, dict) and isinstance(items.get("items"), list):
         items = items["items"]  # some exports wrap the list
@@ -270,6 +282,7 @@ def _csl_json(text: str, file: str) -> Bibliography:
         out.problems.append(_problem(
             file, 1, 1, "CSL-JSON is a list of items; this file holds something else",
             "export as CSL JSON from the reference manager"))
+        out.readable = False
         return out
     places = _item_places(text, len(items))
     for index, item in enumerate(items):
@@ -358,7 +371,8 @@ def parse(data: bytes, file: str, kind: Format) -> Bibliography:
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return Bibliography(file, problems=[_problem(
             file, line, column, "the bibliography is not UTF-8 text",
-            "export it as UTF-8 (Zotero, JabRef and EndNote can)", code="not-utf8")])
+            "export it as UTF-8 (Zotero, JabRef and EndNote can)", code="not-utf8")],
+            readable=False)
     found = _READERS[kind](text.replace("\r\n", "\n"), file)
     if kind != "bibtex":  # bibtexparser reports its own duplicates
         seen: set[str] = set()

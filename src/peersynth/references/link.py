@@ -106,7 +106,9 @@ def link(studies: Sequence[Study], bibliography: Bibliography) -> Links:
         else:
             continue
         if found is None:
-            out.misses.append(Miss(index, by, value))
+            # A key naming an entry that could not be read is reported there, once.
+            if not (by == "key" and value in bibliography.broken_keys):
+                out.misses.append(Miss(index, by, value))
         elif found in taken:
             out.twice.append(Twice(index, by, bibliography.entries[found], taken[found]))
         else:
