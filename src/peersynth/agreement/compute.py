@@ -122,11 +122,11 @@ class _Units:
             by_unit: dict[Unit, frozenset[str]] = {}
             for marks, part in parts:
                 for base, group in self.groups.items():
-                    members = part & group if len(self.groups) > 1 else part
-                    if members:
+                    here = part & group if len(self.groups) > 1 else part
+                    if here:
                         unit = tuple(None if b is None else m
                                      for b, m in zip(base, marks, strict=True))
-                        by_unit[unit] = by_unit.get(unit, frozenset()) | members
+                        by_unit[unit] = by_unit.get(unit, frozenset()) | here
             self.special.append(by_unit)
 
     def counts(self, theme: int) -> dict[Unit, int]:
