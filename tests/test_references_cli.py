@@ -271,3 +271,27 @@ def test_the_pandoc_style_is_what_pandoc_citeproc_resolves(tmp_path: Path) -> No
     assert "not found" not in done.stderr
     assert done.stdout.splitlines()[0] == (
         "Theme (Byrne and Roennfeldt 2021; Cole 2019; Berry, Hayward, and Chandler 2011).")
+
+
+def test_references_as_a_word_file_read_back(tmp_path: Path) -> None:
+    import docx
+
+    target = tmp_path / "refs.docx"
+    result = run("references", "--data", keyed(tmp_path), "--format", "docx", "--output",
+                 target, "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    paragraphs = [(p.style.name, p.text) for p in docx.Document(str(target)).paragraphs]
+    assert paragraphs == [
+        ("Heading 1", "References"),
+        ("Normal", "3. Byrne L, Roennfeldt H. 2021."),
+        ("Normal", "5. c."),
+        ("Normal", "7. Berry C, Hayward M, Chandler R. Service user involvement. Journal of "
+                   "Mental Health. 2011."),
+    ]
+    # Never over an existing file without --force, and never to stdout.
+    again = run("references", "--data", keyed(tmp_path), "--format", "docx", "--output",
+                target, "--no-cache")
+    assert again.exit_code == 2
+    assert "already exists" in again.stderr
+    assert run("references", "--data", keyed(tmp_path), "--format", "docx",
+               "--no-cache").exit_code == 2

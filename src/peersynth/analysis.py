@@ -460,8 +460,13 @@ def author_year_labels(review: Review) -> dict[str, AuthorYear]:
         base[study.id] = (f"{who} {year}",
                           (fold(names[0]), kind, fold(second), study.year or 9999))
     same: dict[str, list[str]] = {}
+    # Each study's place among those reading the same: found once, not by a search per
+    # study (which is quadratic when thousands of studies share a label).
+    place: dict[str, int] = {}
     for study_id, (label, _key) in base.items():
-        same.setdefault(label, []).append(study_id)
+        group = same.setdefault(label, [])
+        place[study_id] = len(group)
+        group.append(study_id)
     labels: dict[str, AuthorYear] = {}
     for study in review.studies:
         if study.id not in base:
@@ -470,7 +475,7 @@ def author_year_labels(review: Review) -> dict[str, AuthorYear]:
         label, key = base[study.id]
         suffix = ""
         if len(same[label]) > 1:
-            suffix = _suffix(same[label].index(study.id))
+            suffix = _suffix(place[study.id])
             # APA writes "n.d.-a"; a year takes the letter directly.
             label += f"-{suffix}" if study.year is None else suffix
         labels[study.id] = AuthorYear(label, (*key, suffix, study.id))

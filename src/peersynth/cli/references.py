@@ -17,8 +17,11 @@ from peersynth.cli.common import (
     DEFAULT_DATA,
     DataOption,
     FolderArgument,
+    ForceOption,
     NoCacheOption,
-    emit,
+    OutputOption,
+    check_output,
+    deliver,
     handles_errors,
     load_review,
     pick_folder,
@@ -30,7 +33,7 @@ from peersynth.references.numbering import Numbering, Numbers, by_file_order, by
 from peersynth.review import Review, Study
 
 if TYPE_CHECKING:
-    from peersynth.references.styles import CslStyle
+    from peersynth.references.styles import CslStyle, Rendered
 
 DEFAULT_STYLE = "biomed-central.csl"
 
@@ -40,6 +43,7 @@ class ReferencesFormat(str, Enum):
     markdown = "markdown"
     csv = "csv"
     json = "json"
+    docx = "docx"
 
 
 CslOption = Annotated[
@@ -124,8 +128,11 @@ def references(
     fmt: Annotated[
         ReferencesFormat,
         typer.Option("--format", "-f",
-                     help="text (one reference a line), markdown, csv or json."),
+                     help="text (one reference a line), markdown, csv, json, or docx (a "
+                          "Word file: needs --output)."),
     ] = ReferencesFormat.text,
+    output: OutputOption = None,
+    force: ForceOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
     """Print the included studies' reference list in a citation style.
@@ -148,29 +155,43 @@ def references(
         peersynth references --csl apa.csl --format markdown
 
         peersynth references --numbering order --manuscript manuscript.docx
-    """
-    from peersynth import render
 
+        peersynth references --format docx --output references.docx
+    """
+
+    check_output(output, force=force, binary=fmt is ReferencesFormat.docx)
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
     numbers = numbers_for(review, numbering, manuscripts)
     style = load_style(csl, review.studies)
     rendered = style.references(review.studies, numbers.by_id)
     style_name = csl.as_posix() if csl is not None else DEFAULT_STYLE
+    deliver(_formatted(rendered, fmt, style_name, numbering), output, force=force)
+
+
+def _formatted(rendered: Sequence[Rendered], fmt: ReferencesFormat, style_name: str,
+               numbering: Numbering) -> str | bytes:
+    from peersynth import render
+
     if fmt is ReferencesFormat.json:
-        emit(render.to_json({
+        return render.to_json({
             "style": style_name, "numbering": numbering.value,
             "references": [{"number": item.number, "study": item.study, "text": item.text}
-                           for item in rendered]}))
-    elif fmt is ReferencesFormat.csv:
-        emit(render.to_csv(["number", "study", "reference"],
-                           [[item.number, item.study, item.text] for item in rendered]))
-    elif fmt is ReferencesFormat.markdown:
+                           for item in rendered]})
+    if fmt is ReferencesFormat.csv:
+        return render.to_csv(["number", "study", "reference"],
+                             [[item.number, item.study, item.text] for item in rendered])
+    if fmt is ReferencesFormat.markdown:
         # One paragraph each; "38." escaped so that Markdown keeps the number as written
         # rather than renumbering an ordered list from 1.
-        emit("\n".join(_MD_NUMBER.sub(r"\1\\.", _md_text(visible(item.text))) + "\n"
-                       for item in rendered))
-    else:
-        emit("".join(visible(item.text) + "\n" for item in rendered))
+        return "\n".join(_MD_NUMBER.sub(r"\1\\.", _md_text(visible(item.text))) + "\n"
+                         for item in rendered)
+    if fmt is ReferencesFormat.docx:
+        from peersynth.render_docx import Paragraph, document
+
+        # A Word paragraph each (the default template has no Bibliography style).
+        return document([Paragraph("References", "Heading 1"),
+                         *(Paragraph(visible(item.text)) for item in rendered)])
+    return "".join(visible(item.text) + "\n" for item in rendered)
 
 
 _MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>])")
