@@ -280,7 +280,8 @@ def test_references_as_a_word_file_read_back(tmp_path: Path) -> None:
     result = run("references", "--data", keyed(tmp_path), "--format", "docx", "--output",
                  target, "--no-cache")
     assert result.exit_code == 0, result.stderr
-    paragraphs = [(p.style.name, p.text) for p in docx.Document(str(target)).paragraphs]
+    paragraphs = [(p.style.name if p.style else None, p.text)
+                  for p in docx.Document(str(target)).paragraphs]
     assert paragraphs == [
         ("Heading 1", "References"),
         ("Normal", "3. Byrne L, Roennfeldt H. 2021."),
