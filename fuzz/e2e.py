@@ -74,7 +74,8 @@ CITE_FORMATS = ("table", "markdown", "csv", "json")
 class Variant:
     """One way of running the command: which command, in which format."""
 
-    command: Literal["validate", "tally", "cite", "cite-theme", "matrix", "studies"]
+    command: Literal["validate", "tally", "cite", "cite-theme", "matrix", "studies",
+                     "characteristics", "evidence", "references"]
     fmt: str
 
     @property
@@ -94,6 +95,9 @@ VARIANTS: tuple[Variant, ...] = (
     *(Variant("cite-theme", fmt) for fmt in CITE_FORMATS),
     *(Variant("matrix", fmt) for fmt in TABLES),
     *(Variant("studies", fmt) for fmt in TABLES),
+    *(Variant("characteristics", fmt) for fmt in TABLES),
+    *(Variant("evidence", fmt) for fmt in TABLES),
+    *(Variant("references", fmt) for fmt in ("text", "markdown", "csv", "json")),
 )
 BASELINE = Variant("validate", "json")
 
@@ -105,9 +109,14 @@ _OPTIONS: dict[str, list[list[str]]] = {
     "tally": [[], [], ["--no-rollup"], ["--by", "country"], ["--by", "country", "--explode"],
               ["--by", "design"], ["--by", "year"], ["--where", "design=qualitative"],
               ["--sort", "count"]],
-    "cite": [[], [], ["--style", "author-year"], ["--style", "id"], ["--no-rollup"]],
+    "cite": [[], [], ["--style", "author-year"], ["--style", "id"], ["--no-rollup"],
+             ["--style", "pandoc"], ["--style", "latex"]],
     "matrix": [[], [], ["--no-rollup"]],
     "studies": [[], [], ["--explode"], ["--by", "year"]],
+    "characteristics": [[], [], ["--group-by", "design"], ["--columns", "study,country,year"],
+                        ["--where", "design=qualitative"]],
+    "evidence": [[], []],
+    "references": [[], [], ["--numbering", "order"]],
 }
 _THEME_ID = re.compile(rb"^[ \t-]*id:[ \t]*([A-Za-z0-9][\w.-]{0,60})[ \t]*$", re.M)
 _ATTRIBUTE = re.compile(rb"^[ \t]*attributes:[ \t]*\{[ \t]*([A-Za-z][\w-]{0,40}):", re.M)
