@@ -18,8 +18,9 @@ get one run and no warm-up, and skip the peers (they take minutes there).
 `peersynth audit` of a manuscript (benchmarks/manuscript.py writes one of 10,000
 words for a generated review) is timed with the cache warm, next to the repeated
 tally; so is `peersynth agree` of two coders (benchmarks/coders.py writes them) with
-1,000 bootstrap resamples, next to validate. `--only` measures just the rows named,
-leaving the others out.
+1,000 bootstrap resamples, next to validate; `peersynth characteristics` (Table 1)
+and `cite --style pandoc` with the cache warm, next to the repeated tally. `--only`
+measures just the rows named, leaving the others out.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ TALLY = "peersynth tally (repeat)"
 CITE = "peersynth cite (repeat)"
 AUDIT = "peersynth audit (repeat)"
 AGREE = "peersynth agree (repeat)"
+CHARACTERISTICS = "peersynth characteristics (repeat)"
+PANDOC = "peersynth cite --style pandoc (repeat)"
 # Bootstrap resamples of the agree row (two coders, benchmarks/coders.py writes them).
 AGREE_RESAMPLES = 1000
 # The manuscript audited: the published Results section for the shipped review, a
@@ -233,6 +236,10 @@ def targets(results: Results) -> list[Target]:
     if AUDIT in big and TALLY in big:
         found.append(Target(f"10,000: {AUDIT} of a {AUDIT_WORDS:,}-word manuscript / "
                             f"{TALLY}", ratio(big.get(AUDIT), big.get(TALLY)), 2.0))
+    for name in (CHARACTERISTICS, PANDOC):
+        if name in big and TALLY in big:
+            found.append(Target(f"10,000: {name} / {TALLY}",
+                                ratio(big.get(name), big.get(TALLY)), 2.0))
     if AGREE in big and VALIDATE in big:
         found.append(Target(f"10,000: {AGREE} of two coders, {AGREE_RESAMPLES:,} resamples / "
                             f"{VALIDATE}", ratio(big.get(AGREE), big.get(VALIDATE)), 3.0))
@@ -327,7 +334,7 @@ def has_command(name: str, env: dict[str, str]) -> bool:
 
 def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
              peers: bool, tally: bool, cite: bool, manuscript: Path | None = None,
-             agree: bool = False) -> list[Command]:
+             agree: bool = False, tables: bool = False) -> list[Command]:
     python = sys.executable
     studies, themes = str(folder / "studies.yaml"), str(folder / "themes.yaml")
     cache = WORK / "cache" / folder.name
@@ -354,6 +361,11 @@ def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
     if cite:
         found.append(Command(CITE, [[peersynth_bin(), "cite", "--data", str(folder)]],
                              env=cached_env))
+    if tables:
+        found.append(Command(CHARACTERISTICS, [[peersynth_bin(), "characteristics", "--data",
+                                                str(folder)]], env=cached_env))
+        found.append(Command(PANDOC, [[peersynth_bin(), "cite", "--data", str(folder),
+                                       "--style", "pandoc"]], env=cached_env))
     if manuscript is not None:
         # Errors in the manuscript exit 1, which run_once counts as success.
         found.append(Command(AUDIT, [[peersynth_bin(), "audit", str(manuscript), "--data",
@@ -405,6 +417,7 @@ def main(argv: list[str] | None = None) -> None:
     tally, cite = has_command("tally", env), has_command("cite", env)
     audit = (only is None or AUDIT in only) and has_command("audit", env)
     agree = (only is None or AGREE in only) and has_command("agree", env)
+    tables = has_command("characteristics", env)
     results: Results = {}
     notes = [*machine_notes(),
              f"`{' '.join(['benchmarks/run.py', *(argv if argv is not None else sys.argv[1:])])}`"
@@ -446,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
         if audit and not big:
             manuscript = RESULTS_SECTION if label == "shipped" else folder / "manuscript.md"
         found = selected(commands(folder, env, schemas, peers and not big, tally, cite,
-                                  manuscript, agree and not big), only)
+                                  manuscript, agree and not big, tables), only)
         results[label] = measure(found, 1 if big else args.runs, warm_all if not big
                                  else warm_repeats)
         for name, timing in results[label].items():
