@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from peersynth.agreement.themes_file import validate_themes_file
 from peersynth.checks import Context
 from peersynth.diagnostics import Diagnostic, Severity
 from peersynth.errors import PeersynthError, UsageError
@@ -23,7 +22,7 @@ from peersynth.files import Limits, read_bytes
 from peersynth.report import Omitted
 from peersynth.review import Review
 from peersynth.suggest import closest
-from peersynth.validate import MAX_PROBLEMS
+from peersynth.validate import MAX_PROBLEMS, validate_themes_file
 
 CODERS_FOLDER: Final = "coders"
 
