@@ -498,8 +498,10 @@ class Citation:
 
 
 def _citation(review: Review, studies: Sequence[Study], style: Style,
-              labels: dict[str, AuthorYear] | None) -> Citation:
-    """The citation of `studies`: distinct, in reference order."""
+              labels: dict[str, AuthorYear] | None,
+              keys: Mapping[str, str] | None = None) -> Citation:
+    """The citation of `studies`: distinct, in reference order. `keys`: each study's
+    key as the pandoc or latex style writes it, worked out once for every theme."""
     if not studies:
         return Citation("")
     if style is Style.numeric:
@@ -512,11 +514,19 @@ def _citation(review: Review, studies: Sequence[Study], style: Style,
         labels = labels if labels is not None else author_year_labels(review)
         ordered = sorted((labels[s.id] for s in studies), key=lambda a: a.sort_key)
         return Citation("(" + "; ".join(a.label for a in ordered) + ")")
-    if style is Style.pandoc:
-        return Citation("[" + "; ".join(map(pandoc_key, studies)) + "]")
-    if style is Style.latex:
-        return Citation("\\cite{" + ",".join(citation_key(s) for s in studies) + "}")
+    if style is Style.pandoc or style is Style.latex:
+        keys = keys if keys is not None else style_keys(studies, style)
+        written = [keys[s.id] for s in studies]
+        if style is Style.pandoc:
+            return Citation("[" + "; ".join(written) + "]")
+        return Citation("\\cite{" + ",".join(written) + "}")
     return Citation(", ".join(s.id for s in studies))
+
+
+def style_keys(studies: Iterable[Study], style: Style) -> dict[str, str]:
+    """Each study's key as `style` (pandoc or latex) writes it, by study id."""
+    write = pandoc_key if style is Style.pandoc else citation_key
+    return {study.id: write(study) for study in studies}
 
 
 def citation_key(study: Study) -> str:
@@ -564,6 +574,8 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
               theme: Theme | None = None) -> Citations:
     """The citation of one theme, or of every theme in tree order."""
     labels = author_year_labels(review) if style is Style.author_year else None
+    keys = style_keys(review.studies, style) if style in (Style.pandoc, Style.latex) \
+        else None
     ordered = reference_order(review.studies)
     ids = [study.id for study in ordered]
     depths = {t.id: depth for t, depth in review.themes_file.walk()}
@@ -576,7 +588,7 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
         studies = list(map(ordered.__getitem__, places))
         rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(places),
                             len(ordered), tuple(map(ids.__getitem__, places)),
-                            _citation(review, studies, style, labels)))
+                            _citation(review, studies, style, labels, keys)))
     return Citations(style, rollup, len(ordered), tuple(rows))
 
 
