@@ -203,6 +203,9 @@ def prepare(scratch: Path, launcher: Launcher) -> Prepared:
         import peersynth.cli
         from peersynth.validate import validate_folder
 
+        # Every command module, as `main` imports them: a forked run then imports none.
+        peersynth.cli.register()
+
         validate_folder(Path(peersynth.__file__).parent / "example")
         # typer builds the click command from the functions' signatures on every call
         # (10 ms, most of a small run); built once here, each forked run parses with it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import importlib
 import io
 import json
 import os
@@ -142,11 +143,22 @@ def schema(
     emit(json.dumps(out, indent=2) + "\n")
 
 
+# The modules under peersynth.cli that register commands on `app` when imported. A new
+# command module is added here, and nowhere else: `main` and anything that runs the
+# commands in-process (the fuzz harness's launcher) import them through `register`.
+COMMAND_MODULES: tuple[str, ...] = ("agree", "audit", "references", "reporting", "tables")
+
+
+def register() -> None:
+    """Register every command on `app` (idempotent: a module is imported once)."""
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"peersynth.cli.{name}")
+
+
 def main() -> None:
     """Entry point of the `peersynth` command: every way a run ends is one message at most
     and an exit code from docs/format.md, never a traceback (see `common.ending`)."""
-    # Imported for their side effect: each registers its commands on `app`.
-    from peersynth.cli import agree, audit, references, reporting, tables  # noqa: F401
+    register()
 
     _forgiving_streams()
     # A run builds a review of up to millions of small objects, none in reference cycles,
