@@ -126,8 +126,9 @@ def argv_for(variant: Variant, folder: Path, rng: random.Random, review: Review)
     """The command line of one run of `variant` on the review in `folder`."""
     command: str = "cite" if variant.command == "cite-theme" else variant.command
     args = [command]
-    # cite takes [THEME] [FOLDER]: without a theme, the folder goes in --data.
-    folder_args = ["--data", str(folder)] if variant.command == "cite" else [str(folder)]
+    # cite and evidence take [THEME] [FOLDER]: without a theme, the folder goes in --data.
+    folder_args = (["--data", str(folder)] if variant.command in ("cite", "evidence")
+                   else [str(folder)])
     if variant.command == "cite-theme":
         ids = [m.group(1).decode() for m in _THEME_ID.finditer(review.themes[:200_000])]
         # Mostly a theme of this review; sometimes one with a typo, or none of its themes.
