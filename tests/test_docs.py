@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import peersynth.cli.agree
 import peersynth.cli.audit
+import peersynth.cli.exchange
 import peersynth.cli.reporting
 import peersynth.cli.tables  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
@@ -88,8 +89,11 @@ def test_every_command_is_documented_with_an_example() -> None:
     reference = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
     names = [command.name or (command.callback.__name__ if command.callback else "")
              for command in app.registered_commands]
+    names += [group.typer_instance.info.name or "" for group in app.registered_groups
+              if group.typer_instance is not None]
     assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init",
-                          "audit", "references", "agree", "characteristics", "evidence"}
+                          "audit", "references", "agree", "characteristics", "evidence",
+                          "export", "import"}
     for name in names:
         assert f"peersynth {name}" in readme, name
         assert f"`peersynth {name}" in reference, name

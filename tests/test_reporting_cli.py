@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import peersynth.cli.exchange  # noqa: F401 - registers export and import
 from reviewkit import plain_rows, run, small, write_review
 
 
@@ -292,7 +293,7 @@ def test_missing_folder_exits_3(tmp_path: Path, command: str) -> None:
 
 @pytest.mark.parametrize("command", ["validate", "tally", "cite", "matrix", "studies", "schema",
                                      "init", "audit", "references", "agree",
-                                     "characteristics", "evidence"])
+                                     "characteristics", "evidence", "export", "import"])
 def test_help_shows_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -305,8 +306,11 @@ def test_every_command_is_in_the_help_test() -> None:
 
     names = {info.name or (info.callback.__name__ if info.callback else "")
              for info in app.registered_commands}
+    names |= {group.typer_instance.info.name or "" for group in app.registered_groups
+              if group.typer_instance is not None}
     assert names == {"validate", "tally", "cite", "matrix", "studies", "schema", "init",
-                     "audit", "references", "agree", "characteristics", "evidence"}
+                     "audit", "references", "agree", "characteristics", "evidence",
+                     "export", "import"}
 
 
 def test_the_top_level_help_shows_examples() -> None:

@@ -111,6 +111,8 @@ class Theme(_Model):
     studies: list[CodingEntry] = Field(default_factory=list)
     reported: Count | None = None
     subthemes: list[Theme] = Field(default_factory=list)
+    # The GUID a QDA program gave this code (REFI-QDA import), written back on export.
+    refi_guid: Text | None = None
 
 
 class ThemesFile(_Model):

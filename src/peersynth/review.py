@@ -109,6 +109,7 @@ class Theme:
     studies: list[str | Coding] = field(default_factory=list)
     reported: int | None = None
     subthemes: list[Theme] = field(default_factory=list)
+    refi_guid: str | None = None
 
     @cached_property
     def codings(self) -> list[Coding]:
@@ -243,7 +244,8 @@ def theme_from(value: Any) -> Theme:
     codings = [entry if type(entry) is str else Coding(**_fields(entry))
                for entry in found["studies"]]
     return Theme(found["id"], clean(found["label"]), found["description"], codings,
-                 found["reported"], [theme_from(sub) for sub in found["subthemes"]])
+                 found["reported"], [theme_from(sub) for sub in found["subthemes"]],
+                 found.get("refi_guid"))
 
 
 def studies_file_from(value: Any) -> StudiesFile:
@@ -282,7 +284,8 @@ def review_to_json(review: Review) -> dict[str, Any]:
                 "studies": [entry if isinstance(entry, str) else vars(entry)
                             for entry in item.studies],
                 "reported": item.reported,
-                "subthemes": [theme(sub) for sub in item.subthemes]}
+                "subthemes": [theme(sub) for sub in item.subthemes],
+                "refi_guid": item.refi_guid}
 
     info = review.studies_file.review
     return {
