@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import peersynth.cli.agree
 import peersynth.cli.audit
 import peersynth.cli.exchange
+import peersynth.cli.figures
 import peersynth.cli.reporting
 import peersynth.cli.tables  # noqa: F401 - registers the reporting commands
 from peersynth.cli import app
@@ -93,7 +94,7 @@ def test_every_command_is_documented_with_an_example() -> None:
               if group.typer_instance is not None]
     assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init",
                           "audit", "references", "agree", "characteristics", "evidence",
-                          "export", "import"}
+                          "export", "import", "flow", "figure"}
     for name in names:
         assert f"peersynth {name}" in readme, name
         assert f"`peersynth {name}" in reference, name

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import peersynth.cli.exchange  # noqa: F401 - registers export and import
+import peersynth.cli.exchange
+import peersynth.cli.figures  # noqa: F401 - registers export, import, flow and figure
 from reviewkit import plain_rows, run, small, write_review
 
 
@@ -293,7 +294,8 @@ def test_missing_folder_exits_3(tmp_path: Path, command: str) -> None:
 
 @pytest.mark.parametrize("command", ["validate", "tally", "cite", "matrix", "studies", "schema",
                                      "init", "audit", "references", "agree",
-                                     "characteristics", "evidence", "export", "import"])
+                                     "characteristics", "evidence", "export", "import",
+                                     "flow", "figure"])
 def test_help_shows_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -310,7 +312,7 @@ def test_every_command_is_in_the_help_test() -> None:
               if group.typer_instance is not None}
     assert names == {"validate", "tally", "cite", "matrix", "studies", "schema", "init",
                      "audit", "references", "agree", "characteristics", "evidence",
-                     "export", "import"}
+                     "export", "import", "flow", "figure"}
 
 
 def test_the_top_level_help_shows_examples() -> None:

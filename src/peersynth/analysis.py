@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Final
 
+from peersynth import flow as flow_boxes
 from peersynth.choices import Order as Order
 from peersynth.choices import Style as Style
 from peersynth.errors import PeersynthError, UsageError
@@ -697,17 +698,7 @@ def matrix(review: Review, *, rollup: bool = True) -> Matrix:
 
 # The box wording of the PRISMA 2020 flow diagram (Page et al. 2021), not PRISMA 2009's
 # "full-text articles": the 2020 diagram counts reports, which a study may have several of.
-FLOW_LABELS: dict[str, str] = {
-    "records_identified": "Records identified",
-    "duplicates_removed": "Duplicate records removed",
-    "records_screened": "Records screened",
-    "records_excluded": "Records excluded",
-    "reports_sought": "Reports sought for retrieval",
-    "reports_not_retrieved": "Reports not retrieved",
-    "full_text_assessed": "Reports assessed for eligibility",
-    "reports_excluded": "Reports excluded",
-    "included": "Studies included in review",
-}
+FLOW_LABELS: dict[str, str] = dict(flow_boxes.LABELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -768,7 +759,7 @@ def characteristics(review: Review, *, by: Sequence[str] = (),
         sections.append(Section(field, title, tuple(rows)))
     info = review.studies_file.review
     flow = info.flow if info is not None and info.flow is not None else Flow()
-    counts = tuple(FlowCount(key, FLOW_LABELS[key], value)
+    counts = tuple(FlowCount(key, FLOW_LABELS[key], flow_boxes.count(value) or 0)
                    for key, value in vars(flow).items() if value is not None)
     return Characteristics(len(review.studies), explode, counts, tuple(sections))
 

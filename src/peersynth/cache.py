@@ -64,7 +64,8 @@ from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
 CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 # 4: records cleaned at load, near-duplicate warnings, and the count of problems not shown.
 # 5: studies' key, doi and journal, and the review's bibliography.
-FORMAT: Final = 5
+# 6: the whole PRISMA 2020 flow, sources and reasons as [name, n] pairs.
+FORMAT: Final = 6
 _MAGIC: Final = "peersynth-cache"
 
 

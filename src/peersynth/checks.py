@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from peersynth import flow as flow_boxes
 from peersynth.diagnostics import CODES, Diagnostic, Severity, make
 from peersynth.loading import Document, YamlPath
 from peersynth.matching import field_key
@@ -298,56 +299,36 @@ def _vocabularies(ctx: Context) -> Iterator[Diagnostic]:
 @check("flow-mismatch")
 def _flow(ctx: Context) -> Iterator[Diagnostic]:
     review = ctx.studies.review
-    if review is None or review.flow is None or review.flow.included is None:
+    name = None if review is None or review.flow is None else \
+        flow_boxes.written(review.flow, "total_studies")
+    if review is None or review.flow is None or name is None:
         return
     raw = ctx.studies_doc.data
     if not (isinstance(raw, dict) and isinstance(raw.get("studies"), list)):
         return
     count = len(raw["studies"])
-    if review.flow.included != count:
-        yield ctx.at(ctx.studies_doc, "flow-mismatch", ("review", "flow", "included"),
-                     f"flow.included is {review.flow.included} but {count} studies are listed",
+    stated = getattr(review.flow, name)
+    if stated != count:
+        yield ctx.at(ctx.studies_doc, "flow-mismatch", ("review", "flow", name),
+                     f"flow.{name} is {stated} but {count} studies are listed",
                      "list every included study, or correct the flow count")
-
-
-# Each rule: the count on the left, how it must compare, and the two counts whose
-# difference bounds it. Equal where every item of one box goes on to the next;
-# "at most" where PRISMA 2020 lets some fall away without a box of their own.
-_FLOW_RULES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("records_screened", "=", "records_identified", "duplicates_removed", ""),
-    ("reports_sought", "<=", "records_screened", "records_excluded",
-     "; fewer may be sought, never more"),
-    ("full_text_assessed", "=", "reports_sought", "reports_not_retrieved", ""),
-    ("included", "<=", "full_text_assessed", "reports_excluded",
-     "; a study can have several reports, so fewer studies may be included, never more"),
-)
 
 
 @check("flow-arithmetic")
 def _flow_arithmetic(ctx: Context) -> Iterator[Diagnostic]:
+    # The rules live with the rest of the flow's meaning, in peersynth.flow.
     review = ctx.studies.review
     if review is None or review.flow is None:
         return
-    flow = review.flow
     doc = ctx.studies_doc
 
     def line(name: str) -> int:
-        return doc.position(("review", "flow", name))[0]
+        # The key's line: a list of reasons starts on the line after it.
+        return doc.position(("review", "flow", name), key=True)[0]
 
-    for name, relation, whole, less, note in _FLOW_RULES:
-        value, total, minus = getattr(flow, name), getattr(flow, whole), getattr(flow, less)
-        if value is None or total is None or minus is None:
-            continue
-        bound = total - minus
-        if value == bound or (relation == "<=" and value < bound):
-            continue
-        must = "is" if relation == "=" else "is at most"
-        yield ctx.at(doc, "flow-arithmetic", ("review", "flow", name),
-                     f"{name} (line {line(name)}) is {value} but {whole} {total} "
-                     f"(line {line(whole)}) minus {less} {minus} (line {line(less)}) is "
-                     f"{bound}{note}",
-                     f"{name} {must} {whole} minus {less}: correct whichever number "
-                     "differs from the flow diagram")
+    for problem in flow_boxes.problems(review.flow, line):
+        yield ctx.at(doc, "flow-arithmetic", ("review", "flow", problem.name),
+                     problem.message, problem.hint)
 
 
 @check("duplicate-theme-id", needs_themes=True)

@@ -105,15 +105,25 @@ _CODES = [
          "replaces its default list (design: qualitative, quantitative, mixed-methods; "
          "quality: good, fair, poor), so the hint shows the whole list to declare. A message "
          "names the first 8 values of a vocabulary and how many more there are."),
-    Code("flow-mismatch", E, "flow.included differs from the number of studies",
-         "Make `review.flow.included` equal the number of studies listed."),
+    Code("flow-mismatch", E, "The flow's studies included differ from the number of studies",
+         "Make `review.flow.total_studies` (or its earlier name `included`) equal the "
+         "number of studies listed."),
     Code("flow-arithmetic", E, "Flow counts that do not add up",
-         "Checked when the numbers involved are all given: `records_screened` = "
-         "`records_identified` - `duplicates_removed`; `reports_sought` <= "
-         "`records_screened` - `records_excluded` (equal when every record kept at screening "
-         "was sought); `full_text_assessed` = `reports_sought` - `reports_not_retrieved`; "
-         "`included` <= `full_text_assessed` - `reports_excluded` (a study can have several "
-         "reports, so fewer studies than reports may be included). Correct whichever number "
+         "Checked when the numbers involved are given, by the PRISMA2020 package's keys "
+         "(an earlier name counts as the key it stands for): `records_identified` = "
+         "`database_results` + `register_results`; `records_screened` = records identified "
+         "- `duplicates` - `excluded_automatic` - `excluded_other` (when any of these is "
+         "given); `dbr_sought_reports` <= `records_screened` - `records_excluded`; "
+         "`dbr_assessed` = `dbr_sought_reports` - `dbr_notretrieved_reports`; "
+         "`other_sought_reports` <= `website_results` + `organisation_results` + "
+         "`citations_results`; `other_assessed` = `other_sought_reports` - "
+         "`other_notretrieved_reports`; `new_reports` = the reports assessed less those "
+         "excluded, over both columns (a column given in part is not summed); "
+         "`new_studies` <= `new_reports`, or without it the reports assessed less those "
+         "excluded (a study can have several reports); `total_studies` = `new_studies` + "
+         "`previous_studies`; `total_reports` = `new_reports` + `previous_reports`. A list "
+         "of reasons counts their sum; an earlier name and its key given together must "
+         "agree. The message names each number with its line. Correct whichever number "
          "differs from the PRISMA flow diagram."),
     Code("reported-count-mismatch", W,
          "A theme's `reported` count differs from its coded count",

@@ -36,18 +36,72 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
-class Flow(_Model):
-    """PRISMA 2020 flow counts; all optional."""
+class FlowSource(_Model):
+    """Records identified from one database or register."""
 
+    source: Text
+    n: Count
+
+
+class FlowReason(_Model):
+    """Reports excluded for one reason."""
+
+    reason: Text
+    n: Count
+
+
+def _count_form(value: Any) -> str:
+    # A box is a count (the short form) or a list of its parts (the long form). The
+    # tags are the codings' own, which error paths leave out.
+    return LONG_FORM if isinstance(value, list) else SHORT_FORM
+
+
+Sources = Annotated[
+    Annotated[Count, Tag(SHORT_FORM)] | Annotated[list[FlowSource], Tag(LONG_FORM)],
+    Discriminator(_count_form),
+]
+Reasons = Annotated[
+    Annotated[Count, Tag(SHORT_FORM)] | Annotated[list[FlowReason], Tag(LONG_FORM)],
+    Discriminator(_count_form),
+]
+
+
+class Flow(_Model):
+    """PRISMA 2020 flow counts; all optional. Names are the PRISMA2020 R package's data
+    keys; the earlier names (records_identified ... included) name the same boxes (see
+    `peersynth.flow`). In the order of the diagram."""
+
+    previous_studies: Count | None = None
+    previous_reports: Count | None = None
     records_identified: Count | None = None
+    database_results: Sources | None = None
+    register_results: Sources | None = None
+    website_results: Count | None = None
+    organisation_results: Count | None = None
+    citations_results: Count | None = None
     duplicates_removed: Count | None = None
+    duplicates: Count | None = None
+    excluded_automatic: Count | None = None
+    excluded_other: Count | None = None
     records_screened: Count | None = None
     records_excluded: Count | None = None
     reports_sought: Count | None = None
+    dbr_sought_reports: Count | None = None
     reports_not_retrieved: Count | None = None
+    dbr_notretrieved_reports: Count | None = None
     full_text_assessed: Count | None = None
-    reports_excluded: Count | None = None
+    dbr_assessed: Count | None = None
+    reports_excluded: Reasons | None = None
+    dbr_excluded: Reasons | None = None
+    other_sought_reports: Count | None = None
+    other_notretrieved_reports: Count | None = None
+    other_assessed: Count | None = None
+    other_excluded: Reasons | None = None
+    new_studies: Count | None = None
+    new_reports: Count | None = None
     included: Count | None = None
+    total_studies: Count | None = None
+    total_reports: Count | None = None
 
 
 class ReviewInfo(_Model):

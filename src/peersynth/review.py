@@ -32,18 +32,68 @@ DEFAULT_VOCABULARIES: dict[str, list[str]] = {
 
 
 @dataclass(frozen=True)
-class Flow:
-    """PRISMA 2020 flow counts; all optional."""
+class FlowPart:
+    """One source of a box of records identified, or one reason of a box of reports
+    excluded, with its count."""
 
+    name: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Flow:
+    """PRISMA 2020 flow counts; all optional. A box of sources or reasons holds a count
+    or a list of FlowParts (`peersynth.flow` reads them)."""
+
+    previous_studies: int | None = None
+    previous_reports: int | None = None
     records_identified: int | None = None
+    database_results: int | list[FlowPart] | None = None
+    register_results: int | list[FlowPart] | None = None
+    website_results: int | None = None
+    organisation_results: int | None = None
+    citations_results: int | None = None
     duplicates_removed: int | None = None
+    duplicates: int | None = None
+    excluded_automatic: int | None = None
+    excluded_other: int | None = None
     records_screened: int | None = None
     records_excluded: int | None = None
     reports_sought: int | None = None
+    dbr_sought_reports: int | None = None
     reports_not_retrieved: int | None = None
+    dbr_notretrieved_reports: int | None = None
     full_text_assessed: int | None = None
-    reports_excluded: int | None = None
+    dbr_assessed: int | None = None
+    reports_excluded: int | list[FlowPart] | None = None
+    dbr_excluded: int | list[FlowPart] | None = None
+    other_sought_reports: int | None = None
+    other_notretrieved_reports: int | None = None
+    other_assessed: int | None = None
+    other_excluded: int | list[FlowPart] | None = None
+    new_studies: int | None = None
+    new_reports: int | None = None
     included: int | None = None
+    total_studies: int | None = None
+    total_reports: int | None = None
+
+
+def _flow_from(value: Any) -> Flow:
+    """From a validated model (parts are FlowSource or FlowReason) or from JSON (parts
+    are [name, n] pairs)."""
+    found = dict(_fields(value))
+    for name, box in found.items():
+        if isinstance(box, list):
+            found[name] = [FlowPart(part[0], part[1]) if type(part) is list
+                           else FlowPart(clean(getattr(part, "source", None)
+                                               or part.reason), part.n)
+                           for part in box]
+    return Flow(**found)
+
+
+def _flow_to_json(flow: Flow) -> dict[str, Any]:
+    return {name: [[part.name, part.n] for part in box] if isinstance(box, list) else box
+            for name, box in vars(flow).items()}
 
 
 @dataclass(frozen=True)
@@ -255,7 +305,7 @@ def studies_file_from(value: Any) -> StudiesFile:
     if info is not None:
         info_fields = dict(_fields(info))
         flow = info_fields["flow"]
-        info_fields["flow"] = None if flow is None else Flow(**_fields(flow))
+        info_fields["flow"] = None if flow is None else _flow_from(flow)
         if info_fields["title"] is not None:
             info_fields["title"] = clean(info_fields["title"])
         info = ReviewInfo(**info_fields)
@@ -292,7 +342,7 @@ def review_to_json(review: Review) -> dict[str, Any]:
         "studies_file": {
             "review": None if info is None else {
                 "title": info.title, "doi": info.doi,
-                "flow": None if info.flow is None else vars(info.flow),
+                "flow": None if info.flow is None else _flow_to_json(info.flow),
                 "bibliography": info.bibliography},
             "vocabularies": review.studies_file.vocabularies,
             "studies": [_study_row(study) for study in review.studies],
