@@ -227,6 +227,19 @@ def test_flow_not_stated_in_the_review(review) -> None:  # type: ignore[no-untyp
                                                                 "flow-mismatch")]
 
 
+def test_flow_given_under_the_prisma2020_package_keys(tmp_path: Path) -> None:
+    folder = small(tmp_path)
+    studies = (folder / "studies.yaml").read_text(encoding="utf-8")
+    (folder / "studies.yaml").write_text(
+        "review:\n  flow:\n    records_screened: 900\n    dbr_assessed: 154\n"
+        "    dbr_excluded:\n      - {reason: wrong population, n: 100}\n"
+        "      - {reason: no peer workers, n: 49}\n" + studies, encoding="utf-8")
+    review = load(folder)
+    assert raised(run(review, "154 full-text articles were assessed for eligibility.\n")) == []
+    wrong = run(review, "153 full-text articles were assessed for eligibility.\n")
+    assert [(f.code, f.actual) for f in wrong.findings] == [("flow-mismatch", "154")]
+
+
 # citations
 
 

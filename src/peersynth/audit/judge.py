@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
 from peersynth import analysis
+from peersynth import flow as flow_boxes
 from peersynth.audit.documents import Document, Paragraph
 from peersynth.audit.patterns import Claim, Figure, recognise
 from peersynth.audit.subjects import Sections, Sentences, ThemeNames, settle
@@ -379,7 +380,10 @@ class _Judge:
         assert claim.flow is not None
         assert claim.n is not None
         info = self.review.studies_file.review
-        stated = getattr(info.flow, claim.flow) if info is not None and info.flow else None
+        # The box, under its earlier name or the PRISMA2020 package's key, as a count or
+        # the sum of its parts (reasons, sources).
+        stated = flow_boxes.box(info.flow, flow_boxes.SAME_BOX.get(claim.flow, claim.flow)) \
+            if info is not None and info.flow else None
         if stated is None and claim.flow == "included":
             stated = self.N
         label = analysis.FLOW_LABELS[claim.flow]
