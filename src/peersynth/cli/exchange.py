@@ -1,11 +1,12 @@
-"""export and import: REFI-QDA codebooks (.qdc) and projects (.qdpx) out of a review and
-into review files. Parse the options, call `peersynth.exchange`, write, report."""
+"""export and import: REFI-QDA codebooks (.qdc) and projects (.qdpx), and spreadsheets
+(.xlsx, .csv), out of a review and into review files. Parse the options, call
+`peersynth.exchange`, write, report."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -33,23 +34,29 @@ if TYPE_CHECKING:
 
 export_app = typer.Typer(name="export", no_args_is_help=True, rich_markup_mode="markdown",
                          help="""Write the review for a QDA program: a REFI-QDA codebook (.qdc)
-or project (.qdpx), which ATLAS.ti, MAXQDA, NVivo, QualCoder and others read.
+or project (.qdpx), which ATLAS.ti, MAXQDA, NVivo, QualCoder and others read; or as
+a spreadsheet (.xlsx) of its characteristics, matrix and tally.
 
 **Examples**
 
     peersynth export qdc --output codebook.qdc
 
     peersynth export qdpx my-review/ --output review.qdpx
+
+    peersynth export sheet review.xlsx my-review/
 """)
 import_app = typer.Typer(name="import", no_args_is_help=True, rich_markup_mode="markdown",
                          help="""Make review files from a QDA program's REFI-QDA codebook
-(.qdc) or project (.qdpx).
+(.qdc) or project (.qdpx), or from a spreadsheet (.xlsx or .csv): a data-extraction
+table or a study x theme matrix.
 
 **Examples**
 
     peersynth import qdpx project.qdpx --into my-review
 
     peersynth import qdc codebook.qdc --into my-review --force
+
+    peersynth import sheet extraction.csv --studies --into my-review
 """)
 app.add_typer(export_app)
 app.add_typer(import_app)
@@ -303,3 +310,147 @@ def import_qdpx(
     _report_lines([*made.summary, *found.summary()])
     _write(into, {STUDIES_FILE: _yaml(made.studies, file, "qdpx"),
                   THEMES_FILE: _yaml(made.themes, file, "qdpx")}, force)
+
+
+# ---------------------------------------------------------------------------
+# Spreadsheets
+
+SheetFileArgument = Annotated[
+    Path, typer.Argument(metavar="FILE", dir_okay=False, show_default=False,
+                         help="The .xlsx workbook or .csv file.")]
+
+
+@export_app.command("sheet")
+@handles_errors
+def export_sheet(
+    file: SheetFileArgument,
+    folder: FolderArgument = None,
+    data: DataOption = DEFAULT_DATA,
+    force: ImportForce = False,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Write the review as an Excel workbook (.xlsx) to FILE.
+
+    Sheets: Characteristics (a row a study: id, ref, authors, year, title, journal,
+    DOI, country, design, quality, note, key and attributes, as `import sheet
+    --studies` reads them), Summary (the counts `peersynth studies` prints), Matrix
+    (studies by themes, as `peersynth matrix`, and as `import sheet --matrix` reads
+    it) and Tally. An export made twice is the same file; a text cell is always text,
+    never a formula. Never over an existing FILE without --force.
+
+    **Examples**
+
+        peersynth export sheet review.xlsx
+
+        peersynth export sheet review.xlsx my-review/ --force
+    """
+    from peersynth.exchange import sheet
+
+    if file.suffix.lower() != ".xlsx":
+        raise UsageError(f"{file.as_posix()}: export sheet writes an Excel workbook; give "
+                         "a FILE ending in .xlsx",
+                         "for CSV, use --format csv of tally, matrix or characteristics")
+    check_output(file, force=force, binary=False)
+    review = load_review(pick_folder(folder, data), no_cache=no_cache)
+    deliver(sheet.workbook_bytes(review), file, force=force)
+    say(f"wrote {file.as_posix()}: sheets " + ", ".join(sheet.SHEETS))
+
+
+@import_app.command("sheet")
+@handles_errors
+def import_sheet(
+    file: SheetFileArgument,
+    studies: Annotated[bool, typer.Option(
+        "--studies", help="A data-extraction table, a row a study: makes studies.yaml.")
+    ] = False,
+    matrix: Annotated[bool, typer.Option(
+        "--matrix", help="A study x theme matrix of marks: makes themes.yaml.")] = False,
+    into: IntoOption = DEFAULT_DATA,
+    maps: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 - typer reads it
+        "--map", metavar="COLUMN=FIELD",
+        help="Read COLUMN as FIELD (id, ref, authors, year, title, journal, doi, key, "
+             "countries, design, quality, note, attribute, attribute:NAME or skip; with "
+             "--matrix: id, theme or skip). Repeatable.")] = None,
+    sheet_name: Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer reads it
+        "--sheet", metavar="NAME",
+        help="The workbook's sheet to read (default: one named Characteristics or "
+             "Studies for --studies, Matrix for --matrix, else the first).")] = None,
+    force: ImportForce = False,
+) -> None:
+    """Make studies.yaml (--studies) or themes.yaml (--matrix) from a spreadsheet.
+
+    --studies: one row a study under a heading row; columns become fields by name
+    (case and spacing aside: `Study ID` -> id, `Country` -> countries, `Study design`
+    -> design, `Publication year` -> year...) or as --map says, the rest attributes.
+    --matrix: a row a study, a column a theme (its heading the label); a cell marked
+    1, x, ✓, yes, y or true is a coding, one marked 0, no, n, false or blank is not,
+    anything else an error naming its cell. Excel's merged headings, dates, empty rows,
+    semicolons and Windows-1252 CSV are read as meant. Problems name the cell; errors
+    write nothing (exit 1); an existing file is replaced only with --force.
+
+    **Examples**
+
+        peersynth import sheet extraction.csv --studies --into my-review
+
+        peersynth import sheet coding.xlsx --matrix --into my-review
+
+        peersynth import sheet data.xlsx --studies --map "Setting type=attribute:setting"
+    """
+    from peersynth.exchange import sheet
+    from peersynth.files import STUDIES_FILE, THEMES_FILE, Limits
+
+    if studies == matrix:
+        raise UsageError("say what the sheet holds: --studies (a row a study) or --matrix "
+                         "(a study x theme matrix)")
+    target = STUDIES_FILE if studies else THEMES_FILE
+    mapped = sheet.parse_maps(maps or [], matrix=matrix)
+    _refuse_existing(into, [target], force)
+    prefer = ("characteristics", "studies", "data extraction", "extraction") if studies \
+        else ("matrix",)
+    found = sheet.read_table(file.as_posix(), _read_input(file), sheet=sheet_name,
+                             prefer=prefer, max_bytes=Limits.from_env().max_file_bytes)
+    _report(found.diagnostics)
+    assert found.table is not None
+    if studies:
+        made = sheet.studies_of(found.table, mapped)
+    else:
+        made = sheet.matrix_of(found.table, mapped, _known_studies(into))
+    _report(found.diagnostics + made.diagnostics)
+    _report_lines(made.summary)
+    data = made.studies if studies else made.themes
+    assert data is not None
+    _write(into, {target: _yaml(data, file, "sheet")}, force)
+
+
+def _known_studies(into: Path) -> dict[str, str] | None:
+    """The studies a matrix's rows are matched to: those of the studies.yaml in `into`
+    (by id or author-year label), or None (ids taken as written) when there is none.
+    Read for its ids, authors and years alone: themes.yaml may not be there yet."""
+    import yaml
+
+    from peersynth.exchange.sheet import known_studies
+    from peersynth.files import STUDIES_FILE
+    from peersynth.review import Review, StudiesFile, Study, ThemesFile
+
+    path = into / STUDIES_FILE
+    if not path.exists():
+        say(f"no {path.as_posix()}: the matrix's study ids are taken as written; import "
+            "the studies too")
+        return None
+    try:
+        data = yaml.safe_load(_read_input(path))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        data = None
+    entries = data.get("studies") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        say(f"{path.as_posix()} cannot be read: the matrix's study ids are taken as written")
+        return None
+    studies = []
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            authors = entry.get("authors")
+            year = entry.get("year")
+            studies.append(Study(entry["id"], authors=[str(a) for a in authors]
+                                 if isinstance(authors, list) else None,
+                                 year=year if type(year) is int else None))
+    return known_studies(Review(StudiesFile(None, {}, studies), ThemesFile([])))

@@ -31,6 +31,17 @@ CODES: Final[dict[str, Severity]] = {
     "missing-source": W,
     "bad-position": W,
     "unlinked-source": W,
+    # Spreadsheets (`import sheet`).
+    "not-a-sheet": E,
+    "no-sheet": E,
+    "no-header": E,
+    "unknown-mark": E,
+    "no-heading": W,
+    "duplicate-column": W,
+    "missing-id": W,
+    "duplicate-study": W,
+    "unknown-study": W,
+    "date-as-year": W,
 }
 
 
