@@ -147,7 +147,7 @@ def schema(
 # command module is added here, and nowhere else: `main` and anything that runs the
 # commands in-process (the fuzz harness's launcher) import them through `register`.
 COMMAND_MODULES: tuple[str, ...] = ("agree", "audit", "exchange", "figures", "references",
-                                   "reporting", "tables")
+                                   "report", "reporting", "tables")
 
 
 def register() -> None:
