@@ -23,7 +23,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -63,6 +63,7 @@ _FIELD_ALIASES: Final = {"country": "countries", "author": "authors", "reference
 # Columns of a matrix that describe the study rather than name a theme.
 _MATRIX_INFO: Final = frozenset({*FIELD_NAMES, *map(field_key, (
     "study", "author year", "label", "themes", "total", "totals", "n", "sum", "count"))})
+_TOTALS: Final = frozenset({"total", "totals", "sum", "n"})
 # Headings over all the theme columns, which name no theme.
 _GROUPS: Final = frozenset(map(field_key, ("themes", "theme", "codes", "coding")))
 _REVIEWER: Final = frozenset(map(field_key, ("reviewer name", "reviewer", "extractor")))
@@ -190,8 +191,11 @@ def _read_xlsx(file: str, data: bytes, sheet: str | None, prefer: Sequence[str],
 
 def _cell(value: object) -> CellValue:
     """A workbook cell's value as the reading knows it: rich text as its text, a decimal
-    as a float, a formula whose value Excel never saved as empty."""
-    if value is None or isinstance(value, str | int | float | bool | dt.date | dt.time):
+    as a float, a formula whose value Excel never saved as empty, a whole number stored
+    as text (Excel's green triangle) as the number, as in a CSV."""
+    if isinstance(value, str):
+        return _csv_value(value)
+    if value is None or isinstance(value, int | float | bool | dt.date | dt.time):
         return value
     if isinstance(value, Decimal):
         return float(value)
@@ -389,8 +393,17 @@ def parse_maps(texts: Sequence[str], *, matrix: bool) -> dict[str, str]:
     return found
 
 
+def _key(table: Table, index: int, *pools: Collection[str]) -> str:
+    """What a column is known by: its whole name's key, or, under merged headings, its
+    own heading's ('Publication / Year' is a year) when only that is in one of `pools`."""
+    full = field_key(table.headers[index])
+    path = table.paths[index] if table.paths else ()
+    leaf = field_key(path[-1]) if len(path) > 1 else full
+    return next((key for key in (full, leaf) if any(key in pool for pool in pools)), full)
+
+
 def _check_maps(table: Table, maps: dict[str, str]) -> None:
-    keys = {field_key(name) for name in table.headers}
+    keys = {_key(table, index, [key]) for key in maps for index in range(len(table.headers))}
     for key in maps:
         if key not in keys:
             raise UsageError(f"--map names a column {key!r} the sheet does not have",
@@ -398,12 +411,12 @@ def _check_maps(table: Table, maps: dict[str, str]) -> None:
 
 
 def _id_column(table: Table, maps: dict[str, str]) -> int | None:
-    for index, name in enumerate(table.headers):
-        if maps.get(field_key(name)) == "id":
+    keys = [_key(table, index, maps, ID_NAMES) for index in range(len(table.headers))]
+    for index, key in enumerate(keys):
+        if maps.get(key) == "id":
             return index
-    ranked = [(ID_NAMES.index(field_key(name)), index)
-              for index, name in enumerate(table.headers)
-              if field_key(name) in ID_NAMES and field_key(name) not in maps]
+    ranked = [(ID_NAMES.index(key), index) for index, key in enumerate(keys)
+              if key in ID_NAMES and key not in maps]
     return min(ranked)[1] if ranked else None
 
 
@@ -457,7 +470,7 @@ def studies_of(table: Table, maps: dict[str, str]) -> Imported:
     taken: dict[str, str] = {}
     reviewer: int | None = None
     for index, name in enumerate(table.headers):
-        key = field_key(name)
+        key = _key(table, index, maps, _REVIEWER, FIELD_NAMES)
         if index == id_index:
             continue
         if key in maps:
@@ -639,12 +652,12 @@ def matrix_of(table: Table, maps: dict[str, str],
     id_index = _id_column(table, maps)
     if id_index is None:
         id_index = next(index for index in range(len(table.headers))
-                        if maps.get(field_key(table.headers[index])) not in ("theme", "skip"))
+                        if maps.get(_key(table, index, maps)) not in ("theme", "skip"))
         out.summary.append(f"the first column, {table.headers[id_index]!r}, names the studies")
     info: list[str] = []
     themes: list[tuple[int, str]] = []
     for index, name in enumerate(table.headers):
-        key = field_key(name)
+        key = _key(table, index, maps, _MATRIX_INFO)
         if index == id_index:
             continue
         if maps.get(key) == "skip" or (key not in maps and key in _MATRIX_INFO):
@@ -677,8 +690,9 @@ def matrix_of(table: Table, maps: dict[str, str],
     totals: list[int] = []
     for line, cells in table.rows:
         column = table.columns[id_index]
-        if _blank(cells[id_index]) and any(
-                _cell_text(value).casefold() in ("total", "totals", "sum") for value in cells):
+        named = _cell_text(cells[id_index]).casefold()
+        if named in _TOTALS or (not named and any(
+                _cell_text(value).casefold() in _TOTALS for value in cells)):
             totals.append(line)  # a row of sums, as `peersynth matrix` and Excel users add
             continue
         marks: list[tuple[str, bool]] = []
