@@ -262,3 +262,18 @@ def test_chromium_renders_a_thousand_study_review(tmp_path: Path) -> None:
         assert theme.label in text, theme.label
     assert "Studies included in review: <strong>1000</strong>" in text
     assert text.count('<th scope="row"') >= 1000
+
+
+def test_a_long_theme_list_gets_its_table_without_the_bar_chart(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import peersynth.report_html as report_html
+
+    found = validate_folder(DATA)
+    assert found.review is not None
+    monkeypatch.setattr(report_html, "TALLY_CHART_MAX", 9)  # the shipped review has 10
+    page = build(found.review)
+    assert 'aria-labelledby="tally-title"' not in page
+    assert len(re.findall(r"<svg\b", page)) == 3  # flow, matrix, quality
+    assert page.count('<tr><th scope="row"') >= 10 + 16 + 3  # themes, Table 1, quality
+    monkeypatch.setattr(report_html, "TALLY_CHART_MAX", 10)
+    assert 'aria-labelledby="tally-title"' in build(found.review)

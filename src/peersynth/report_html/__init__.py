@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 # embeds the heat map's cells as a PNG); nothing else, from anywhere.
 CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 TEMPLATE: Final = "report.html.j2"
+# The bar chart of themes is drawn up to this many themes: past it, the table above it
+# says the same more readably (and drawing a hundred bars' labels is a second's work).
+TALLY_CHART_MAX: Final = 40
 # The heat maps whose every cell, filled or not, names its study and theme.
 ALL_CELLS: Final = 5_000
 
@@ -184,6 +187,7 @@ def build(review: Review, diagnostics: Sequence[Diagnostic] = (), *,
     width = width_mm if width_mm is not None else style.PAGE_MM
     info = review.studies_file.review
     lines = flow_lines(review)
+    themes = sum(1 for _ in review.themes_file.walk())
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("peersynth.report_html", "."),
         # Every value the review gives (labels, titles, authors) is escaped.
@@ -195,7 +199,7 @@ def build(review: Review, diagnostics: Sequence[Diagnostic] = (), *,
         title=(info.title if info is not None and info.title else "Systematic review"),
         doi=info.doi if info is not None else None,
         n=len(review.studies),
-        themes=len(list(review.themes_file.walk())),
+        themes=themes,
         flow_lines=lines,
         flow_svg=Markup(figure_svg(
             review, "flow", "PRISMA 2020 flow diagram: " + "; ".join(
@@ -205,7 +209,8 @@ def build(review: Review, diagnostics: Sequence[Diagnostic] = (), *,
                               study_table_grid(study_table(review))),
         citations=citation_table(review),
         tally_svg=Markup(figure_svg(
-            review, "tally", "Bar chart of the number of studies per theme", width)),
+            review, "tally", "Bar chart of the number of studies per theme", width))
+        if themes <= TALLY_CHART_MAX else None,
         matrix_svg=Markup(matrix_svg(review, width)),
         quality=quality_table(review),
         quality_svg=Markup(figure_svg(
