@@ -19,7 +19,9 @@ get one run and no warm-up, and skip the peers (they take minutes there).
 words for a generated review) is timed with the cache warm, next to the repeated
 tally; so is `peersynth agree` of two coders (benchmarks/coders.py writes them) with
 1,000 bootstrap resamples, next to validate; `peersynth characteristics` (Table 1)
-and `cite --style pandoc` with the cache warm, next to the repeated tally. `--only`
+and `cite --style pandoc` with the cache warm, next to the repeated tally; each
+`peersynth figure` (SVG) with the cache warm, next to validate; `peersynth report` with
+the cache warm (up to 1,000 studies), next to validate plus matplotlib's import. `--only`
 measures just the rows named, leaving the others out.
 """
 
@@ -62,6 +64,12 @@ AUDIT = "peersynth audit (repeat)"
 AGREE = "peersynth agree (repeat)"
 CHARACTERISTICS = "peersynth characteristics (repeat)"
 PANDOC = "peersynth cite --style pandoc (repeat)"
+MATPLOTLIB = "matplotlib import"
+FIGURE_KINDS = ("flow", "matrix", "tally", "quality", "countries")
+FIGURES = tuple(f"peersynth figure {kind} (repeat)" for kind in FIGURE_KINDS)
+REPORT = "peersynth report (repeat)"
+# The report's page holds Table 1 and the heat map: past this size it is measured no more.
+REPORT_MAX = 1_000
 # Bootstrap resamples of the agree row (two coders, benchmarks/coders.py writes them).
 AGREE_RESAMPLES = 1000
 # The manuscript audited: the published Results section for the shipped review, a
@@ -240,6 +248,15 @@ def targets(results: Results) -> list[Target]:
         if name in big and TALLY in big:
             found.append(Target(f"10,000: {name} / {TALLY}",
                                 ratio(big.get(name), big.get(TALLY)), 2.0))
+    for name in FIGURES:
+        if name in big and VALIDATE in big:
+            found.append(Target(f"10,000: {name} / {VALIDATE}",
+                                ratio(big.get(name), big.get(VALIDATE)), 3.0))
+    thousand = results.get("1000", {})
+    report, validate, imports = (thousand.get(name) for name in (REPORT, VALIDATE, MATPLOTLIB))
+    if report is not None and validate is not None and imports is not None:
+        found.append(Target(f"1,000: {REPORT} / ({VALIDATE} + {MATPLOTLIB})",
+                            report.seconds / (validate.seconds + imports.seconds), 2.0))
     if AGREE in big and VALIDATE in big:
         found.append(Target(f"10,000: {AGREE} of two coders, {AGREE_RESAMPLES:,} resamples / "
                             f"{VALIDATE}", ratio(big.get(AGREE), big.get(VALIDATE)), 3.0))
@@ -334,7 +351,8 @@ def has_command(name: str, env: dict[str, str]) -> bool:
 
 def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
              peers: bool, tally: bool, cite: bool, manuscript: Path | None = None,
-             agree: bool = False, tables: bool = False) -> list[Command]:
+             agree: bool = False, tables: bool = False, figures: bool = False,
+             report: bool = False) -> list[Command]:
     python = sys.executable
     studies, themes = str(folder / "studies.yaml"), str(folder / "themes.yaml")
     cache = WORK / "cache" / folder.name
@@ -366,6 +384,16 @@ def commands(folder: Path, env: dict[str, str], schemas: dict[str, Path] | None,
                                                 str(folder)]], env=cached_env))
         found.append(Command(PANDOC, [[peersynth_bin(), "cite", "--data", str(folder),
                                        "--style", "pandoc"]], env=cached_env))
+    if figures:
+        found.append(Command(MATPLOTLIB, [[python, "-c", "import matplotlib.figure, "
+                                           "matplotlib.backends.backend_svg"]]))
+        for kind, name in zip(FIGURE_KINDS, FIGURES, strict=True):
+            # SVG to stdout, which the spawner sends to the null device.
+            found.append(Command(name, [[peersynth_bin(), "figure", kind, str(folder)]],
+                                 env=cached_env))
+    if report:
+        found.append(Command(REPORT, [[peersynth_bin(), "report", str(folder)]],
+                             env=cached_env))
     if manuscript is not None:
         # Errors in the manuscript exit 1, which run_once counts as success.
         found.append(Command(AUDIT, [[peersynth_bin(), "audit", str(manuscript), "--data",
@@ -418,6 +446,8 @@ def main(argv: list[str] | None = None) -> None:
     audit = (only is None or AUDIT in only) and has_command("audit", env)
     agree = (only is None or AGREE in only) and has_command("agree", env)
     tables = has_command("characteristics", env)
+    figures = has_command("figure", env)
+    report = has_command("report", env)
     results: Results = {}
     notes = [*machine_notes(),
              f"`{' '.join(['benchmarks/run.py', *(argv if argv is not None else sys.argv[1:])])}`"
@@ -438,6 +468,13 @@ def main(argv: list[str] | None = None) -> None:
                      "review from the cache filled by the warm-up; the shipped review's are "
                      "data/coders/, a generated review's written by `benchmarks/coders.py` "
                      "(one as themes.yaml, one with about 4% of codings moved).")
+    if figures:
+        notes.append(f"peersynth figure KIND (repeat): the SVG to stdout, review from the "
+                     f"cache filled by the warm-up; {MATPLOTLIB}: `python -c \"import "
+                     "matplotlib.figure, matplotlib.backends.backend_svg\"`.")
+    if report:
+        notes.append(f"{REPORT}: the HTML page to stdout, review from the cache filled by "
+                     f"the warm-up; measured up to {REPORT_MAX:,} studies.")
     if args.src:
         notes.append(f"peersynth measured from {args.src} (PYTHONPATH).")
     plan: list[tuple[str, Path, int]] = [("shipped", SHIPPED, 0)]
@@ -459,7 +496,8 @@ def main(argv: list[str] | None = None) -> None:
         if audit and not big:
             manuscript = RESULTS_SECTION if label == "shipped" else folder / "manuscript.md"
         found = selected(commands(folder, env, schemas, peers and not big, tally, cite,
-                                  manuscript, agree and not big, tables), only)
+                                  manuscript, agree and not big, tables,
+                                  figures and not big, report and size <= REPORT_MAX), only)
         results[label] = measure(found, 1 if big else args.runs, warm_all if not big
                                  else warm_repeats)
         for name, timing in results[label].items():
