@@ -229,6 +229,22 @@ def test_chromium_shows_every_theme_and_the_flow(tmp_path: Path, page: str) -> N
 
 
 @needs_chromium
+def test_chromium_prints_the_page_on_a4(tmp_path: Path, page: str) -> None:
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    printed = chromium(path, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    data = pdf.read_bytes()
+    # The print stylesheet's @page: A4 (595 x 842 pt), and more than one page of it.
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert len(boxes) >= 2
+    for width, height in boxes:
+        assert round(float(width)) == 595
+        assert round(float(height)) == 842
+
+
+@needs_chromium
 def test_chromium_reports_a_blocked_request(tmp_path: Path) -> None:
     # The check above could pass by the console never being read: a page that tries a
     # request under the same policy shows it is.
