@@ -293,3 +293,28 @@ def test_a_long_theme_list_gets_its_table_without_the_bar_chart(
     assert page.count('<tr><th scope="row"') >= 10 + 16 + 3  # themes, Table 1, quality
     monkeypatch.setattr(report_html, "TALLY_CHART_MAX", 10)
     assert 'aria-labelledby="tally-title"' in build(found.review)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(ink: str, paper: str) -> float:
+    """WCAG 2's contrast ratio of two #rrggbb colours."""
+    light, dark = sorted((_luminance(ink), _luminance(paper)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_contrast_formula() -> None:
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0  # WCAG's extremes
+    assert round(contrast("#777777", "#ffffff"), 2) == 4.48  # the classic near miss
+
+
+def test_text_colours_meet_wcag_aa() -> None:
+    colours = dict(re.findall(r"--([a-z-]+): (#[0-9a-f]{6})", template_text()))
+    pairs = [("ink", "#ffffff"), ("muted", "#ffffff"), ("accent", "#ffffff"),
+             ("ink", colours["band"]), ("warn", colours["warn-bg"])]
+    for ink, paper in pairs:
+        assert contrast(colours[ink], paper) >= 4.5, (ink, paper)
