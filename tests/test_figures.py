@@ -135,3 +135,17 @@ def test_a_large_review_draws_every_figure(tmp_path: Path) -> None:
     assert "Studies 1\u2013500 in reference order" in texts
     for kind in Kind:
         assert render(kind, report.review, "png", width_mm=85)[:8] == b"\x89PNG\r\n\x1a\n"
+        assert render(kind, report.review, "pdf").startswith(b"%PDF-")
+        assert ET.fromstring(render(kind, report.review, "svg")).tag == f"{SVG}svg"
+
+
+def test_width_sets_the_figure_width_in_millimetres(tmp_path: Path) -> None:
+    from PIL import Image
+
+    target = tmp_path / "tally.png"
+    result = runner.invoke(app, ["figure", "tally", "--data", str(SHIPPED), "--width", "170",
+                                 "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    # 170 mm at 300 dpi is 2007.9 pixels; matplotlib drops the fraction.
+    with Image.open(target) as image:
+        assert image.size[0] == 2007
