@@ -347,5 +347,24 @@ def test_a_megabyte_scalar_aliased_ten_thousand_times_is_refused_in_a_subprocess
                             env={**os.environ, "PEERSYNTH_CACHE_DIR": str(tmp_path / "cache")})
     assert "Traceback" not in result.stderr
     assert "alias-limit" in result.stderr
-    assert "more than the 64 MiB a file may hold" in result.stderr
+    # The file's own 1.3 MB bounds what its aliases may repeat (8 times that) before the
+    # 64 MiB size limit does.
+    assert "more than 8 times the file's own" in result.stderr
     assert result.returncode == 1, result.stderr[-2000:]
+
+
+def test_aliases_may_repeat_at_most_eight_times_the_files_own_text() -> None:
+    """A 5,000-character scalar aliased 40 times: 200,000 characters from a file of 6,148,
+    within the 64 MiB size limit but more than 8 x the file (or 64 KiB). Found by the long
+    e2e fuzz run: such a file made `cite --format csv` print 26 MB for 250 KB."""
+    text = long_scalar_aliased(5_000, 40)
+    assert len(text) == 6_148
+    _doc, diagnostics = parse_text(text, "f.yaml", Limits())
+    # 13 aliases repeat 65,000 characters, past the 65,536 floor at the 14th (70,000):
+    # alias n is on line 3 + 2n, its '*' in column 11.
+    assert [(d.line, d.column, d.code) for d in diagnostics] == [(31, 11, "alias-limit")]
+    assert diagnostics[0].message == (
+        f"aliases here repeat 70,000 characters of text, more than 8 times the file's own "
+        f"{len(text):,} (or 65,536 bytes, whichever is more)")
+    # Thirteen aliases are within it.
+    assert codes(long_scalar_aliased(5_000, 13), Limits()) == []

@@ -71,9 +71,9 @@ _CODES = [
          "Flatten the structure, or raise the limit with PEERSYNTH_MAX_DEPTH. A theme tree "
          "holds at most 100 levels of subthemes, whatever the limit."),
     Code("alias-limit", E, "Aliases expand beyond the expansion limit",
-         "Write the values out instead of repeating large anchors, or raise "
-         "PEERSYNTH_MAX_ALIAS_NODES (for nodes) or PEERSYNTH_MAX_FILE_BYTES (for the text "
-         "aliases repeat)."),
+         "Write the values out instead of repeating large anchors. Aliases may add at most "
+         "PEERSYNTH_MAX_ALIAS_NODES nodes, and repeat at most 8 times the file's own text "
+         "(at least 64 KiB) and never more than PEERSYNTH_MAX_FILE_BYTES characters."),
     # Shape of each file
     Code("wrong-shape", E, "Document is not the mapping the file needs",
          "Start the file with its top-level key: `studies:` or `themes:`."),

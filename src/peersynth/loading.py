@@ -15,7 +15,9 @@ nodes and the characters (a scalar's length; a collection's keys and values summ
 aliases inside it included) of its value, and each alias adds both to running totals,
 in constant time. The nodes aliases repeat may not exceed ``max_alias_nodes``, and the
 characters they repeat may not exceed ``max_file_bytes``: the document written out
-may hold no more text than a file of the size limit could. Either breach is an
+may hold no more text than a file of the size limit could. Nor may they exceed
+``ALIAS_TEXT_FACTOR`` times the file's own text (at least ``ALIAS_TEXT_FLOOR``), so a
+250 KB file cannot stand for 26 MB of text and print that much. Any breach is an
 ``alias-limit`` error at the alias that crosses it. The values themselves are shared,
 not copied, so reading costs no more; the bound is for what is built from them
 (reports, cache entries) later.
@@ -86,6 +88,11 @@ LONG_LIST: Final = 1000
 # (A column past 2**32 would need a single line of 4 GiB.)
 _LINE_SHIFT: Final = 32
 _COLUMN_MASK: Final = (1 << _LINE_SHIFT) - 1
+# Aliases may repeat at most this many times the file's own characters, or the floor
+# when that is more (anchors for a few repeated notes or country lists stay well under).
+ALIAS_TEXT_FACTOR: Final = 8
+ALIAS_TEXT_FLOOR: Final = 64 * 1024
+
 # Set on the position of an alias: nothing under it has a place of its own.
 _ALIAS: Final = 1 << 63
 _LINE_MASK: Final = (1 << (63 - _LINE_SHIFT)) - 1
@@ -334,6 +341,10 @@ class _Builder:
         # Characters of every scalar so far, keys included, aliases counted as expanded.
         self.chars = 0
         self.alias_chars = 0
+        # What aliases may repeat besides the size limit: a multiple of the file's own
+        # text, so that what a small file stands for (and every report printed from it)
+        # stays in proportion to it.
+        self.own_budget = max(ALIAS_TEXT_FLOOR, ALIAS_TEXT_FACTOR * len(text))
         self.documents = 0
         self.root: Any = None
         # The latest scalar: a syntax error just after a quoted one that ran over lines is
@@ -583,6 +594,14 @@ class _Builder:
                         f"than the {_size(self.limits.max_file_bytes)} a file may hold",
                         "write the text out once instead of repeating a long value through "
                         "aliases, or raise PEERSYNTH_MAX_FILE_BYTES")
+            raise _Abort
+        if self.alias_chars > self.own_budget:
+            self.report("alias-limit", pos,
+                        f"aliases here repeat {self.alias_chars:,} characters of text, more "
+                        f"than {ALIAS_TEXT_FACTOR} times the file's own {len(self.text):,} "
+                        f"(or {_size(ALIAS_TEXT_FLOOR)}, whichever is more)",
+                        "write the text out once instead of repeating a long value through "
+                        "aliases")
             raise _Abort
         top, kept, is_key = self._slot()
         if is_key:
