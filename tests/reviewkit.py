@@ -8,15 +8,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
-import peersynth.cli.agree
-import peersynth.cli.audit
-import peersynth.cli.references
-import peersynth.cli.reporting
-import peersynth.cli.tables  # noqa: F401 - registers the reporting commands
-from peersynth.cli import app
+from peersynth.cli import app, register
 from peersynth.review import Review
 from peersynth.validate import validate_folder
 
+# Every command, as the installed `peersynth` registers them.
+register()
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "PEERSYNTH_DATA": None}

@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import peersynth.cli.agree
-import peersynth.cli.audit
-import peersynth.cli.exchange
-import peersynth.cli.figures
-import peersynth.cli.reporting
-import peersynth.cli.tables  # noqa: F401 - registers the reporting commands
-from peersynth.cli import app
+from peersynth.cli import app, register
 from peersynth.diagnostics import CODES
 
+# Every command, as the installed `peersynth` registers them.
+register()
 ROOT = Path(__file__).resolve().parent.parent
 
 
