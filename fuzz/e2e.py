@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fuzz.mutate import Review
+from fuzz.mutate import BESIDE, Review
 from fuzz.oracle import Finding, RunResult, check_run, check_variant, output_cap
 
 Launcher = Literal["fork", "exec"]
@@ -346,7 +346,7 @@ def base_env(scratch: Path, limits: Mapping[str, int]) -> dict[str, str]:
 def run_input(prepared: Prepared, review: Review, folder: Path, limits: Mapping[str, int],
               rng: random.Random, count: int | None, timeout: float = RUN_SECONDS) -> InputOutcome:
     """Write `review` into `folder` and run the baseline and `count` sampled variants on it."""
-    for name, data in review.files().items():
+    for name, data in {**BESIDE, **review.files()}.items():
         (folder / name).write_bytes(data)
     size = len(review.studies) + len(review.themes)
     max_bytes = limits.get("max_file_bytes", 64 * 2**20)

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Files beside the two a review folder may name (the shipped review's bibliography): put
+# into every input's folder, unmutated, so a review that names one still finds it.
+BESIDE: dict[str, bytes] = {"references.bib": (ROOT / "data" / "references.bib").read_bytes()}
 FILES = ("studies.yaml", "themes.yaml")
 
 Mutator = Callable[[random.Random, bytes], bytes]

@@ -42,7 +42,7 @@ if __package__ in (None, ""):  # run as a script: python fuzz/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzz import e2e
-from fuzz.mutate import ROOT, Review, limits_for, mutate, seed_reviews
+from fuzz.mutate import BESIDE, ROOT, Review, limits_for, mutate, seed_reviews
 from fuzz.oracle import KINDS, Finding, check_review
 from peersynth.loading import Limits
 
@@ -76,7 +76,7 @@ VALIDATE = Mode()
 
 
 def write_review(folder: Path, review: Review) -> None:
-    for name, data in review.files().items():
+    for name, data in {**BESIDE, **review.files()}.items():
         (folder / name).write_bytes(data)
 
 
