@@ -537,13 +537,15 @@ def citation_key(study: Study) -> str:
 
 
 # Pandoc reads a bare key up to a character outside these; other keys go in braces.
-_PANDOC_BARE: Final = re.compile(r"[\w][\w:.#$%&\-+?<>~/]*")
+# (The punctuation a key may hold inside, but not end with.)
+PANDOC_INNER: Final = ":.#$%&-+?<>~/"
+_PANDOC_BARE: Final = re.compile(rf"\w[\w{re.escape(PANDOC_INNER)}]*")
 
 
 def pandoc_key(study: Study) -> str:
     """'@berry2011', or '@{key with spaces}' where a bare key would end early."""
     key = citation_key(study)
-    bare = _PANDOC_BARE.fullmatch(key) and key[-1] not in ":.#$%&-+?<>~/"
+    bare = _PANDOC_BARE.fullmatch(key) and key[-1] not in PANDOC_INNER
     return f"@{key}" if bare else "@{" + key + "}"
 
 

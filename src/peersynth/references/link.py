@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from peersynth.analysis import surname
 from peersynth.matching import value_key
 from peersynth.references.bibliography import Bibliography, Entry, normal_doi
 from peersynth.review import Study
@@ -69,20 +70,8 @@ class Links:
         return {match.index: match.entry for match in self.matches}
 
 
-def _family(name: str) -> str:
-    """The family name of "Byrne L", "Byrne, Louise" or "van der Berg J"."""
-    if "," in name:
-        return name.split(",", 1)[0]
-    words = name.split()
-    # A trailing run of initials ("L", "JP", "J.-P.") is the given names.
-    while len(words) > 1 and words[-1].replace(".", "").replace("-", "").isupper() \
-            and len(words[-1].replace(".", "").replace("-", "")) <= 3:
-        words.pop()
-    return " ".join(words)
-
-
 def _families(names: Iterable[str]) -> list[str]:
-    return [value_key(_family(name)) for name in names]
+    return [value_key(surname(name)) for name in names]
 
 
 def link(studies: Sequence[Study], bibliography: Bibliography) -> Links:

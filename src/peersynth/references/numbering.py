@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Final
 
-from peersynth.analysis import citation_key
+from peersynth.analysis import PANDOC_INNER, citation_key
 from peersynth.files import Limits
 from peersynth.review import Study
 
@@ -30,7 +30,8 @@ class Numbering(str, Enum):
 
 
 # A Pandoc citation key after '@' (bare or in braces), and a LaTeX \cite-family command.
-_PANDOC: Final = re.compile(r"(?<![\w.])@(?:\{([^}]+)\}|([\w][\w:.#$%&\-+?<>~/]*[\w]|\w))")
+_PANDOC: Final = re.compile(
+    rf"(?<![\w.])@(?:\{{([^}}]+)\}}|(\w[\w{re.escape(PANDOC_INNER)}]*\w|\w))")
 _LATEX: Final = re.compile(r"\\[a-zA-Z]*cite[a-zA-Z]*\*?(?:\[[^\]]*\]){0,2}\{([^}]*)\}")
 
 
