@@ -63,6 +63,11 @@ CASES = [
     # "studies: " is 9 characters: '[' is column 10; the next key shows it never closes.
     ("unclosed flow list", "studies: [a, b\nthemes: 1\n", (1, 10),
      "this '[' is never closed with ']'", "add ']' after the last item of the list"),
+    # Nothing follows the '[' before the file ends: the end is no closing bracket.
+    ("flow list open at the end of the file", "studies: [\n", (1, 10),
+     "this '[' is never closed with ']'", "add ']' after the last item of the list"),
+    ("flow mapping open at the end of the file", "studies: [{\n", (1, 11),
+     "this '{' is never closed with '}'", "add '}' after the last item of the mapping"),
     ("unclosed flow mapping", "a: {b: 1, c: 2\n", (1, 4),
      "this '{' is never closed with '}'", "add '}' after the last item of the mapping"),
     # "y: 2\n  z" is one plain value '2 z': its ':' at column 4 of line 3 is where the

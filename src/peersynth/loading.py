@@ -654,6 +654,25 @@ def _fix(prefix: str, value: str) -> str | None:
     return f"{prefix} {_quoted(value)}".strip()
 
 
+def _open_flow(text: str) -> Any:
+    """Where the innermost '[' or '{' still open when the parser stops begins; None when
+    none is. Parsed again only on this error, so reading a good file keeps no marks."""
+    opened: list[Any] = []
+    loader = _Parser(text)
+    try:
+        while (ev := loader.get_event()) is not None:
+            if isinstance(ev, events.CollectionStartEvent):
+                opened.append(ev.start_mark if ev.flow_style else None)
+            elif isinstance(ev, events.CollectionEndEvent) and opened:
+                opened.pop()
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    mark = opened[-1] if opened else None
+    return mark if mark is not None and text[mark.index:mark.index + 1] in ("[", "{") else None
+
+
 def explain_syntax(exc: yaml.MarkedYAMLError, text: str, where: Any,
                    last: events.ScalarEvent | None = None) -> tuple[Position | None, str,
                                                                    str | None]:
@@ -780,7 +799,15 @@ def explain_syntax(exc: yaml.MarkedYAMLError, text: str, where: Any,
         return where(cm), f"'{mark}' at the start of a value begins {what} and must be " \
             "followed by its name", f"to write text that starts with '{mark}', put it in quotes"
     if problem == "did not find expected node content":
-        if char in "]}":
+        opened = _open_flow(text) if not char else None
+        if opened is not None:
+            # The file ends inside a '[' or '{': the opener is what needs fixing.
+            opener = text[opened.index]
+            close = _CLOSING.get(opener, "]")
+            kind = "list" if close == "]" else "mapping"
+            return where(opened), f"this '{opener}' is never closed with '{close}'", \
+                f"add '{close}' after the last item of the {kind}"
+        if char and char in "]}":
             return None, f"a closing '{char}' with no opening one", "remove it, or quote the value"
         return None, f"no value can start with '{char}' here", \
             "put the value in quotes, or remove the stray character"
