@@ -9,6 +9,8 @@ the next run whose two files hash the same reads that entry instead.
   the reading limits and the folder (diagnostics name files by the folder given).
   A review that names a bibliography also records the sha256 of the bibliography's
   bytes in the entry; an entry is used only while that file still hashes the same.
+  findings.yaml, optional and always at the same name, is part of the key: its bytes,
+  or that the folder has none, so adding, changing or removing it is a miss.
   One entry per folder, replaced when the files change, so the cache stays small.
 - An entry is JSON, never pickle: a header line, then the body; the header holds
   the key and the sha256 of the body, and an entry that does not match is ignored.
@@ -65,7 +67,8 @@ CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 # 4: records cleaned at load, near-duplicate warnings, and the count of problems not shown.
 # 5: studies' key, doi and journal, and the review's bibliography.
 # 6: the whole PRISMA 2020 flow, sources and reasons as [name, n] pairs.
-FORMAT: Final = 6
+# 7: findings.yaml (the review's findings_file) and studies' appraisal.
+FORMAT: Final = 7
 _MAGIC: Final = "peersynth-cache"
 
 
@@ -79,9 +82,10 @@ def cache_dir(environ: typing.Mapping[str, str] = os.environ) -> Path:
     return base / "peersynth"
 
 
-def content_digest(files: tuple[bytes, bytes], limits: Limits) -> str:
-    """What a cached result depends on besides the folder: the bytes, the versions, the limits,
-    the order of a study's fields."""
+def content_digest(files: tuple[bytes, bytes], limits: Limits,
+                   findings: bytes | None = None) -> str:
+    """What a cached result depends on besides the folder: the bytes (findings.yaml's, or
+    that there is none), the versions, the limits, the order of a study's fields."""
     digest = hashlib.sha256()
     # STUDY_FIELDS: an entry's study rows are read by position.
     for part in (_MAGIC, str(FORMAT), __version__, sys.version, repr(astuple(limits)),
@@ -90,6 +94,9 @@ def content_digest(files: tuple[bytes, bytes], limits: Limits) -> str:
     for data in files:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
+    if findings is not None:  # no findings.yaml adds nothing: no length can be confused
+        digest.update(b"findings\0" + len(findings).to_bytes(8, "big"))
+        digest.update(findings)
     return digest.hexdigest()
 
 
@@ -100,11 +107,11 @@ def entry_path(folder: Path, directory: Path) -> Path:
     return directory / f"{hashlib.sha256(where).hexdigest()[:32]}.json"
 
 
-def entry_bound(files: tuple[bytes, bytes]) -> int:
+def entry_bound(files: tuple[bytes, ...]) -> int:
     """The most an entry for these files may hold. An entry is usually smaller than the
     YAML; sparse studies (every absent field is a null) and warnings make it larger, so
     the bound is generous. It only has to stop an entry that no review could produce."""
-    return 16 * (len(files[0]) + len(files[1])) + (1 << 20)
+    return 16 * sum(map(len, files)) + (1 << 20)
 
 
 def _read_entry(path: Path, bound: int) -> bytes | None:
@@ -411,11 +418,12 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
     limits = limits or Limits.from_env()
     files = read_review(folder, limits)
     both = files.both() if use_cache else None
-    if both is None:
+    # findings.yaml over the size limit: an error, never cached.
+    if both is None or isinstance(files.findings, list):
         return _validate(folder, limits, files)
-    digest = content_digest(both, limits)
+    digest = content_digest(both, limits, files.findings)
     path = entry_path(folder, directory or cache_dir())
-    bound = entry_bound(both)
+    bound = entry_bound((*both, files.findings or b""))
     raw = _read_entry(path, bound)
     if raw is not None:
         found = _decode(raw, folder, digest)

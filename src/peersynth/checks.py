@@ -25,6 +25,7 @@ from peersynth.review import DEFAULT_VOCABULARIES, StudiesFile, Study, Theme, Th
 from peersynth.suggest import Suggester
 
 if TYPE_CHECKING:
+    from peersynth.confidence.read import FindingsRead
     from peersynth.references.bibliography import Bibliography
     from peersynth.references.link import Links
 
@@ -78,6 +79,8 @@ class Context:
     # The bibliography the review names, as read, and the studies' links to its entries.
     bibliography: Bibliography | None = None
     links: Links | None = None
+    # findings.yaml as read, when the review has one (peersynth.confidence.checks).
+    findings: FindingsRead | None = None
     # Hints worked out only for diagnostics that are shown (a did-you-mean search),
     # by (code, file, line, column).
     _later: dict[tuple[str, str, int, int], Callable[[], str | None]] = field(
@@ -474,4 +477,5 @@ def run_checks(ctx: Context) -> Iterator[Diagnostic]:
 
 
 from peersynth import checks_values  # noqa: E402, F401 - registers the near-duplicate check
+from peersynth.confidence import checks as _confidence  # noqa: E402, F401 - and findings.yaml's
 from peersynth.references import checks as _references  # noqa: E402, F401 - and the bibliography's

@@ -154,6 +154,38 @@ _CODES = [
     Code("reference-mismatch", W, "A study's field differs from its bibliography entry",
          "The study's own value is used. Correct whichever is out of date, or remove the "
          "study's field to take the entry's."),
+    # findings.yaml: the review's findings and the confidence in each (docs/confidence.md)
+    Code("duplicate-finding-id", E, "Two findings with one id", "Give each finding its own id."),
+    Code("unknown-theme", E, "A finding names a theme that is not in themes.yaml",
+         "Correct the id (the hint names the closest), or add the theme to themes.yaml."),
+    Code("study-not-in-themes", W,
+         "A finding lists a study that its themes do not hold",
+         "A finding's own `studies` must be among the studies coded to its themes or to "
+         "themes below them; the study is left out of the finding. Code it to the theme, "
+         "or remove it from the list."),
+    Code("unknown-judgement", E,
+         "A judgement outside its fixed scale",
+         "Use a value of the scale the hint lists: method `cerqual` or `conqual`; "
+         "confidence `high`, `moderate`, `low`, `very-low` or `not-assessed` (a ConQual "
+         "finding's is worked out, so only `not-assessed`); concern `no-or-very-minor`, "
+         "`minor`, `moderate` or `serious`; research `qualitative` or `text-and-opinion`; "
+         "a study's checklist answer `yes`, `no`, `unclear` or `not-applicable`."),
+    Code("missing-explanation", E,
+         "A CERQual component or the overall confidence without its explanation",
+         "Add `explanation:` saying why; the SoQF table and the evidence profile print it. "
+         "An assessment not made yet says so: `confidence: not-assessed` with "
+         "`explanation: not assessed in the article`."),
+    Code("confidence-inconsistent", W,
+         "CERQual confidence higher than its serious concerns allow",
+         "Each component with serious concerns should lower confidence by at least one "
+         "level from high: `high` with one is flagged, `moderate` with two, and so on. "
+         "Lower the confidence, or explain in its explanation why the concerns do not "
+         "lower it; peersynth never changes the judgement."),
+    Code("missing-appraisal", E,
+         "A ConQual finding's study has no JBI checklist answers for dependability",
+         "Give each contributing study its answers to questions 2, 3, 4, 6 and 7 of the "
+         "JBI checklist for qualitative research under `appraisal:` in studies.yaml "
+         "(`q2: \"yes\"` ...); peersynth works out the dependability from them."),
     Code("near-duplicate", W,
          "One value or attribute name written two ways (case, spacing, '-' or '_', "
          "a country's other name)",

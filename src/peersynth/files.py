@@ -18,6 +18,8 @@ from peersynth.errors import PeersynthError, UsageError
 
 STUDIES_FILE: Final = "studies.yaml"
 THEMES_FILE: Final = "themes.yaml"
+# Optional: the review's findings and the confidence in each (peersynth.confidence).
+FINDINGS_FILE: Final = "findings.yaml"
 DATA_ENV: Final = "PEERSYNTH_DATA"
 
 
@@ -77,6 +79,9 @@ def _read_bounded(handle: BinaryIO, expected: int, limit: int) -> bytes:
 def _missing(path: Path, file: str) -> PeersynthError:
     """A missing review file, with the next step that fits what the folder holds."""
     folder = path.parent
+    if path.name == FINDINGS_FILE:  # optional, so only a link to nothing is missing
+        return PeersynthError(f"{file} links to a file that does not exist",
+                              "remove the link, or point it at the findings file")
     other = THEMES_FILE if path.name == STUDIES_FILE else STUDIES_FILE
     if (folder / other).exists():
         top = "themes" if path.name == THEMES_FILE else "studies"
@@ -141,6 +146,8 @@ class ReviewFiles:
     # Other files the review names (its bibliography), by the name it gives, as read:
     # bytes, a file-too-large diagnostic, or why it could not be read.
     extras: dict[str, bytes | list[Diagnostic] | str] = field(default_factory=dict)
+    # findings.yaml as read, or None when the folder has none (it is optional).
+    findings: bytes | list[Diagnostic] | None = None
 
     def both(self) -> tuple[bytes, bytes] | None:
         """Both files' bytes, or None when either could not be read within the limits."""
@@ -169,7 +176,10 @@ def read_review(folder: Path, limits: Limits) -> ReviewFiles:
     if not folder.is_dir():
         raise PeersynthError(f"{folder.as_posix()} is not a folder",
                              "pass the folder that holds studies.yaml and themes.yaml")
-    return ReviewFiles(
-        folder,
-        read_bytes(folder / STUDIES_FILE, display_name(folder, STUDIES_FILE), limits),
-        read_bytes(folder / THEMES_FILE, display_name(folder, THEMES_FILE), limits))
+    studies = read_bytes(folder / STUDIES_FILE, display_name(folder, STUDIES_FILE), limits)
+    themes = read_bytes(folder / THEMES_FILE, display_name(folder, THEMES_FILE), limits)
+    findings = None
+    if os.path.lexists(folder / FINDINGS_FILE):  # a broken link is read, and reported
+        findings = read_bytes(folder / FINDINGS_FILE, display_name(folder, FINDINGS_FILE),
+                              limits)
+    return ReviewFiles(folder, studies, themes, findings=findings)

@@ -130,6 +130,9 @@ class Study(_Model):
     quality: Text | None = None
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     note: str | None = None
+    # JBI checklist for qualitative research, by question (q1 ... q10): yes, no, unclear
+    # or not-applicable (YAML's bare yes and no read as true and false, and count so).
+    appraisal: dict[str, Text | bool] | None = None
 
 
 class StudiesFile(_Model):

@@ -23,6 +23,7 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
+from peersynth.confidence.records import FindingsFile, findings_from, findings_to_json
 from peersynth.matching import clean, field_key, preferred_spellings
 
 DEFAULT_VOCABULARIES: dict[str, list[str]] = {
@@ -123,6 +124,8 @@ class Study:
     quality: str | None = None
     attributes: dict[str, str | int] = field(default_factory=dict)
     note: str | None = None
+    # JBI checklist answers by question ("q2": "yes"); YAML's true and false as yes and no.
+    appraisal: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -203,10 +206,11 @@ class ThemesFile:
 
 @dataclass(frozen=True)
 class Review:
-    """A validated review: both files, read together."""
+    """A validated review: both files, read together, and findings.yaml when it has one."""
 
     studies_file: StudiesFile
     themes_file: ThemesFile
+    findings_file: FindingsFile | None = None
 
     @property
     def studies(self) -> list[Study]:
@@ -272,6 +276,11 @@ def _cleaned_study(values: dict[str, Any]) -> dict[str, Any]:
     values["attributes"] = dict(zip(_cleaned_keys(attributes), [
         clean(value) if type(value) is str else value for value in attributes.values()],
         strict=True)) if attributes else {}
+    appraisal = values["appraisal"]
+    if appraisal is not None:
+        values["appraisal"] = {clean(question): ("yes" if answer else "no")
+                               if type(answer) is bool else clean(answer)
+                               for question, answer in appraisal.items()}
     return values
 
 
@@ -322,8 +331,10 @@ def themes_file_from(value: Any) -> ThemesFile:
 
 def review_from(value: Any) -> Review:
     found = _fields(value)
+    findings = found["findings_file"]
     return Review(studies_file_from(found["studies_file"]),
-                  themes_file_from(found["themes_file"]))
+                  themes_file_from(found["themes_file"]),
+                  None if findings is None else findings_from(findings))
 
 
 def review_to_json(review: Review) -> dict[str, Any]:
@@ -348,4 +359,6 @@ def review_to_json(review: Review) -> dict[str, Any]:
             "studies": [_study_row(study) for study in review.studies],
         },
         "themes_file": {"themes": [theme(item) for item in review.themes]},
+        "findings_file": None if review.findings_file is None
+        else findings_to_json(review.findings_file),
     }

@@ -33,8 +33,18 @@ from typing import Annotated, Any, Final
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from peersynth.checks import CHECKS, Context, run_checks
+from peersynth.confidence.models import FindingsFile as FindingsModel
+from peersynth.confidence.models import model_at as findings_model_at
+from peersynth.confidence.read import FindingsRead, read_findings
 from peersynth.diagnostics import Diagnostic, Severity, make
-from peersynth.files import STUDIES_FILE, THEMES_FILE, ReviewFiles, display_name, read_review
+from peersynth.files import (
+    FINDINGS_FILE,
+    STUDIES_FILE,
+    THEMES_FILE,
+    ReviewFiles,
+    display_name,
+    read_review,
+)
 from peersynth.loading import (
     LONG_LIST,
     REJECTED,
@@ -90,6 +100,8 @@ _SALVAGE_ROUNDS: Final = 4
 # What each mapping in the files may hold, for "did you mean" on unknown fields.
 def _model_at(root: type[BaseModel], path: YamlPath) -> type[BaseModel] | None:
     names = [part for part in path if isinstance(part, str)]
+    if root is FindingsModel:
+        return findings_model_at(names)
     if root is StudiesFile:
         shapes: dict[tuple[str, ...], type[BaseModel]] = {
             (): StudiesFile, ("review",): ReviewInfo, ("review", "flow"): Flow,
@@ -292,7 +304,7 @@ class _Shape:
         if kind == "missing":
             return "missing-field", f"'{name}' is required", f"add '{name}:'"
         if not path and kind in _TYPE_NAMES:
-            top = "studies" if self.root is StudiesFile else "themes"
+            top = {StudiesFile: "studies", FindingsModel: "findings"}.get(self.root, "themes")
             return ("wrong-shape", f"the file holds {_describe(value)}, not a mapping",
                     f"start the file with '{top}:'")
         if kind in _TYPE_NAMES:
@@ -833,6 +845,7 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
     themes_doc = _parse(files.themes, names[1], limits, shown)
     studies = None if studies_doc is None else _read_studies(studies_doc, shown)
     themes = None if themes_doc is None else _read_themes(themes_doc, shown)
+    findings = _findings(files, _display(folder, FINDINGS_FILE), limits, shown)
     bibliography = Loaded()
     if studies is not None and studies_doc is not None and studies.record.review is not None \
             and studies.record.review.bibliography is not None:
@@ -859,7 +872,8 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
         no_id=frozenset(themes.no_id) if themes is not None else frozenset(),
         gate=shown,
         bibliography=bibliography.bibliography,
-        links=bibliography.links)
+        links=bibliography.links,
+        findings=findings)
     for diagnostic in run_checks(ctx):
         shown.add(diagnostic)
     diagnostics, omitted = shown.result(names)
@@ -875,10 +889,20 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
             # What a study leaves out comes from its bibliography entry.
             record = dataclasses.replace(record,
                                          studies=filled(record.studies, bibliography.links))
-        review = Review(record, _themes_record(themes))
+        review = Review(record, _themes_record(themes),
+                        findings.record if findings is not None else None)
     extras = tuple((name, hashlib.sha256(data).hexdigest())
                    for name, data in files.extras.items() if isinstance(data, bytes))
     return Report(folder, names, tuple(diagnostics), review, tuple(omitted), extras)
+
+
+def _findings(files: ReviewFiles, name: str, limits: Limits,
+              shown: _Shown) -> FindingsRead | None:
+    """findings.yaml as read, when the folder has one and it parses."""
+    if files.findings is None:
+        return None
+    doc = _parse(files.findings, name, limits, shown)
+    return None if doc is None else read_findings(_Shape(doc, FindingsModel, shown))
 
 
 def _themes_record(themes: _Themes) -> Any:
