@@ -90,7 +90,7 @@ def test_every_command_is_documented_with_an_example() -> None:
               if group.typer_instance is not None]
     assert set(names) == {"validate", "schema", "tally", "cite", "matrix", "studies", "init",
                           "audit", "references", "agree", "characteristics", "evidence",
-                          "export", "import", "flow", "figure", "report"}
+                          "export", "import", "flow", "figure", "report", "findings"}
     for name in names:
         assert f"peersynth {name}" in readme, name
         assert f"`peersynth {name}" in reference, name

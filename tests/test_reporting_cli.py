@@ -295,7 +295,7 @@ def test_missing_folder_exits_3(tmp_path: Path, command: str) -> None:
 @pytest.mark.parametrize("command", ["validate", "tally", "cite", "matrix", "studies", "schema",
                                      "init", "audit", "references", "agree",
                                      "characteristics", "evidence", "export", "import",
-                                     "flow", "figure", "report"])
+                                     "flow", "figure", "report", "findings"])
 def test_help_shows_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -312,7 +312,7 @@ def test_every_command_is_in_the_help_test() -> None:
               if group.typer_instance is not None}
     assert names == {"validate", "tally", "cite", "matrix", "studies", "schema", "init",
                      "audit", "references", "agree", "characteristics", "evidence",
-                     "export", "import", "flow", "figure", "report"}
+                     "export", "import", "flow", "figure", "report", "findings"}
 
 
 def test_the_top_level_help_shows_examples() -> None:

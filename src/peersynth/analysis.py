@@ -524,6 +524,12 @@ def _citation(review: Review, studies: Sequence[Study], style: Style,
     return Citation(", ".join(s.id for s in studies))
 
 
+def cite_studies(review: Review, studies: Sequence[Study], style: Style) -> Citation:
+    """The citation of `studies` (distinct, in reference order) in `style`, as `cite`
+    writes a theme's: for a list of studies other than a theme's (a finding's)."""
+    return _citation(review, studies, style, None)
+
+
 def style_keys(studies: Iterable[Study], style: Style) -> dict[str, str]:
     """Each study's key as `style` (pandoc or latex) writes it, by study id."""
     write = pandoc_key if style is Style.pandoc else citation_key

@@ -146,8 +146,8 @@ def schema(
 # The modules under peersynth.cli that register commands on `app` when imported. A new
 # command module is added here, and nowhere else: `main` and anything that runs the
 # commands in-process (the fuzz harness's launcher) import them through `register`.
-COMMAND_MODULES: tuple[str, ...] = ("agree", "audit", "exchange", "figures", "references",
-                                   "report", "reporting", "tables")
+COMMAND_MODULES: tuple[str, ...] = ("agree", "audit", "confidence", "exchange", "figures",
+                                   "references", "report", "reporting", "tables")
 
 
 def register() -> None:

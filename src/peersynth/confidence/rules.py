@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from peersynth import analysis
-from peersynth.confidence.records import CONQUAL, Credibility, Finding
+from peersynth.confidence.records import Credibility, Finding
 from peersynth.review import Review, Study
 
 CONFIDENCE: Final = ("high", "moderate", "low", "very-low")
@@ -138,13 +138,16 @@ class ConQual:
     credibility: int  # levels down
     named: bool  # whether the credibility mix is a row of the paper's table
     score: str
+    levels: tuple[str, ...] = ()  # the credibility levels among the aggregated findings
 
     def explanation(self) -> str:
         counts = ", ".join(f"{n} {label}" for n, label in zip(
             self.studies_by_downgrade, ("with 4-5 yes", "with 2-3 yes", "with 0-1 yes"),
             strict=True) if n)
-        mix = "" if self.named else " (a mix the paper's table does not name, taken as " \
-            "credible and unsupported)"
+        found = " and ".join(self.levels)
+        mix = f" ({'all ' if len(self.levels) == 1 else ''}{found} findings" + (
+            ")" if self.named else "; a mix the paper's table does not name, taken as "
+            "credible and unsupported)")
         return (f"{self.research.replace('-', ' ').capitalize()} research: starts "
                 f"{self.start}; dependability: {_levels(self.dependability)} (of the "
                 f"contributing studies, {counts or 'none'} to questions 2, 3, 4, 6, 7); "
@@ -172,9 +175,12 @@ def conqual(research: str, studies: Sequence[Study], credibility: Credibility) -
     start = RESEARCH[research]
     dependability = majority_downgrade(downgrades)
     by = (downgrades.count(0), downgrades.count(1), downgrades.count(2))
+    levels = credibility_levels(credibility)
     return ConQual(research, start, dependability, by, down,
                    credibility_named(credibility),
-                   lowered(start, dependability + down))
+                   lowered(start, dependability + down),
+                   tuple(name for name in ("unequivocal", "credible", "unsupported")
+                         if name in levels))
 
 
 # -- what the coding says of each finding ---------------------------------------------
@@ -218,10 +224,3 @@ def evidence(review: Review, studies: Sequence[Study]) -> Evidence:
 
     return Evidence(len(studies), spread("quality"), spread("design"), spread("country"))
 
-
-def method_of(finding: Finding) -> str:
-    return finding.method
-
-
-def is_conqual(finding: Finding) -> bool:
-    return finding.method == CONQUAL
