@@ -13,7 +13,7 @@ from peersynth.errors import PeersynthError
 from peersynth.validate import validate_folder
 from reviewkit import DATA, run
 
-FILES = {"studies.yaml", "themes.yaml"}
+FILES = {"studies.yaml", "themes.yaml", "findings.yaml"}
 
 
 def test_init_makes_a_valid_commented_review_in_new_folders(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_init_never_overwrites(tmp_path: Path, existing: str) -> None:
 
 
 def test_init_names_both_existing_files(tmp_path: Path) -> None:
-    for name in FILES:
+    for name in ("studies.yaml", "themes.yaml"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     result = run("init", tmp_path)
     assert result.exit_code == 1
@@ -126,7 +126,7 @@ def test_without_hard_links_files_are_still_created_exclusively(
 
     monkeypatch.setattr(os, "link", no_links)
     written = scaffold.init(tmp_path / "r")
-    assert [p.name for p in written] == ["studies.yaml", "themes.yaml"]
+    assert [p.name for p in written] == ["studies.yaml", "themes.yaml", "findings.yaml"]
     assert validate_folder(tmp_path / "r").diagnostics == ()
     assert {p.name for p in (tmp_path / "r").iterdir()} == FILES
 

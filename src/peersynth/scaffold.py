@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from peersynth.errors import PeersynthError
-from peersynth.files import STUDIES_FILE, THEMES_FILE
+from peersynth.files import FINDINGS_FILE, STUDIES_FILE, THEMES_FILE
 
 STUDIES_TEMPLATE = """\
 # The studies included in the review, one entry each. Check the folder with
@@ -45,6 +45,9 @@ studies:
     # attributes:                # optional: your own fields, e.g. the setting
     #   setting: community
     # note: free text
+    # appraisal:                 # optional: JBI checklist for qualitative research, by
+    #   q2: "yes"                # question (q1 ... q10): yes, no, unclear, not-applicable;
+    #   q4: unclear              # a ConQual assessment reads questions 2, 3, 4, 6 and 7
 """
 
 THEMES_TEMPLATE = """\
@@ -66,6 +69,40 @@ themes:
 """
 
 
+FINDINGS_TEMPLATE = """\
+# The review's findings and the confidence in each (optional; delete the file if the
+# review makes no assessment). Each finding rests on themes: its contributing studies
+# are the studies coded to them (or the ones it lists, among those). docs/confidence.md
+# describes the format; `peersynth findings` prints the Summary of Qualitative Findings.
+findings:
+  - id: example-finding          # required: a lowercase slug, unique
+    finding: "The summarised review finding, in a sentence or two."
+    themes: [example-theme]      # theme ids from themes.yaml (subthemes count too)
+    # studies: [smith2020]       # optional: only these of the themes' studies
+    # method: cerqual            # GRADE-CERQual (the default), or conqual (JBI ConQual)
+    assessment:
+      # An assessment not made yet says so, with why:
+      confidence: not-assessed
+      explanation: "Not assessed yet."
+      # GRADE-CERQual: each component's concern (no-or-very-minor, minor, moderate,
+      # serious) with its explanation, then the overall confidence (high, moderate,
+      # low, very-low) with its explanation:
+      # methodological_limitations:
+      #   concern: minor
+      #   explanation: "..."
+      # coherence: {concern: no-or-very-minor, explanation: "..."}
+      # adequacy: {concern: moderate, explanation: "..."}
+      # relevance: {concern: minor, explanation: "..."}
+      # confidence: moderate
+      # explanation: "..."
+      # JBI ConQual (method: conqual): the type of research and how many of the findings
+      # aggregated into this one are of each credibility; dependability comes from each
+      # study's `appraisal:` in studies.yaml, and peersynth works out the score:
+      # research: qualitative      # or text-and-opinion
+      # credibility: {unequivocal: 3, credible: 1, unsupported: 0}
+"""
+
+
 class FolderTaken(PeersynthError):
     """The folder already holds a review file (exit 1: refusing is the answer, not a crash)."""
 
@@ -73,7 +110,8 @@ class FolderTaken(PeersynthError):
 
 
 def template_files() -> dict[str, str]:
-    return {STUDIES_FILE: STUDIES_TEMPLATE, THEMES_FILE: THEMES_TEMPLATE}
+    return {STUDIES_FILE: STUDIES_TEMPLATE, THEMES_FILE: THEMES_TEMPLATE,
+            FINDINGS_FILE: FINDINGS_TEMPLATE}
 
 
 # The shipped review's bibliography, which its studies.yaml names.
@@ -84,7 +122,7 @@ def example_files() -> dict[str, str]:
     """The shipped example review, read from the installed package."""
     folder = resources.files("peersynth") / "example"
     return {name: (folder / name).read_text(encoding="utf-8")
-            for name in (STUDIES_FILE, THEMES_FILE, EXAMPLE_BIBLIOGRAPHY)}
+            for name in (STUDIES_FILE, THEMES_FILE, FINDINGS_FILE, EXAMPLE_BIBLIOGRAPHY)}
 
 
 def _taken(folder: Path, names: list[str]) -> FolderTaken:
