@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -149,3 +150,17 @@ def test_width_sets_the_figure_width_in_millimetres(tmp_path: Path) -> None:
     # 170 mm at 300 dpi is 2007.9 pixels; matplotlib drops the fraction.
     with Image.open(target) as image:
         assert image.size[0] == 2007
+
+
+def test_a_character_the_font_lacks_is_one_plain_warning(tmp_path: Path) -> None:
+    # DejaVu Sans, the figures' only font, has no CJK ideographs.
+    folder = tmp_path / "review"
+    shutil.copytree(SHIPPED, folder, ignore=shutil.ignore_patterns("coders"))
+    themes = folder / "themes.yaml"
+    themes.write_text(themes.read_text().replace(
+        "label: Role clarity", 'label: "Role \u65e5\u672c clarity"', 1))
+    result = runner.invoke(app, ["figure", "tally", str(folder), "--no-cache"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "peersynth: warning: the figure's font (DejaVu Sans) cannot draw "
+        "'\u65e5' (U+65E5), '\u672c' (U+672C): each is drawn as an empty box\n")

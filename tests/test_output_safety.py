@@ -272,3 +272,67 @@ def test_json_report_reads_back_exactly() -> None:
 def test_summary_escapes_the_folder() -> None:
     line = summary(_report("x", folder="re\nview\x1b"), strict=False)
     assert line == "re\\nview\\u001b: invalid: 1 error, 0 warnings"
+
+
+# figures, the HTML report and the exchange formats
+
+
+@pytest.mark.parametrize("kind", ["flow", "matrix", "tally", "quality", "countries"])
+def test_every_figure_shows_controls_as_escapes_and_is_well_formed_xml(
+        hostile: Path, kind: str) -> None:
+    from lxml import etree
+
+    result = run("figure", kind, hostile)
+    assert result.exit_code == 0, result.stderr
+    assert_safe(result.stdout)
+    # No warning about glyphs missing for control characters: they are drawn as escapes.
+    assert result.stderr == ""
+    etree.fromstring(result.stdout.encode())  # raises on a character XML cannot hold
+    if kind in ("matrix", "tally"):
+        assert "::error file=x::boom" in result.stdout
+        assert "\\u001b[31m" in result.stdout  # the subtheme's ESC, shown
+
+
+def test_the_report_shows_controls_as_escapes(hostile: Path) -> None:
+    result = run("report", hostile)
+    assert result.exit_code == 0, result.stderr
+    assert_safe(result.stdout)
+    assert_safe(result.stderr)
+    assert "Sub\\u001b[31mred\\u2066" in result.stdout
+
+
+def test_a_codebook_on_stdout_holds_no_raw_control_and_reads_back_exactly(
+        hostile: Path) -> None:
+    from lxml import etree
+
+    result = run("export", "qdc", hostile)
+    assert result.exit_code == 0, result.stderr
+    assert_safe(result.stdout)
+    names = [code.get("name") for code in etree.fromstring(result.stdout.encode()).iter(
+        "{*}Code")]
+    # What XML 1.0 can hold is kept exactly (U+2066 as a character reference); ESC and
+    # the line feed of an attribute are not in it (ESC) or read back as written.
+    assert "Sub\ufffd[31mred\u2066" in names
+    assert LABEL in names
+
+
+def test_a_workbook_holds_what_xlsx_cannot_as_escapes(hostile: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "review.xlsx"
+    result = run("export", "sheet", out, hostile)
+    assert result.exit_code == 0, result.stderr
+    book = openpyxl.load_workbook(out)
+    cells = {str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows()
+             for cell in row if cell.value is not None}
+    # ESC cannot be stored in a worksheet: it is written as its escape; the line feed,
+    # which a cell holds, is kept.
+    assert "Sub\\u001b[31mred\u2066" in cells
+    assert LABEL in cells
+
+
+def test_a_project_is_written_with_controls_in_its_values(hostile: Path, tmp_path: Path) -> None:
+    result = run("export", "qdpx", hostile, "--output", tmp_path / "review.qdpx")
+    assert result.exit_code == 0, result.stderr
+    assert_safe(result.stdout)
+    assert_safe(result.stderr)

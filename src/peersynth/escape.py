@@ -5,7 +5,8 @@ the terminal (ESC starts a colour or retitles the window, BEL rings), a line bre
 lets a value start a line of its own (a GitHub Actions ``::error`` command in a CI
 log), and a bidi override shows text in another order than it is stored. `visible`
 turns each of them into an escape that prints as ordinary characters; `json_safe`
-does the same inside JSON text with JSON's own escapes, so values read back exactly.
+does the same inside JSON text with JSON's own escapes, and `xml_safe` inside XML text
+with character references, so values read back exactly.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ _BEYOND_C0 = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _UNSAFE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
 # Inside JSON, json.dumps has already escaped C0; the rest it leaves raw.
 _UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_C0}]")
+
+# XML 1.0 holds these, but printed raw they would reach the terminal; a tab or carriage
+# return in text is also kept exact only as a reference (a reader turns a raw CR into LF).
+_UNSAFE_IN_XML = re.compile(f"[\t\r{_BEYOND_C0}]")
 
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -49,6 +54,15 @@ def json_safe(text: str) -> str:
     They can only occur inside strings, where the escape reads back as the same
     character, so the document's values are unchanged."""
     return _UNSAFE_IN_JSON.sub(_json_escape, text)
+
+
+def xml_safe(text: str) -> str:
+    """Serialised XML with each character `visible` would escape, that XML 1.0 can hold,
+    written as a character reference (``&#x202e;``): the values read back unchanged.
+
+    Such characters occur only in text and attribute values, where a reference means
+    the character itself. Those XML 1.0 cannot hold must be gone already."""
+    return _UNSAFE_IN_XML.sub(lambda m: f"&#x{ord(m.group()):x};", text)
 
 
 def has_unsafe(text: str) -> bool:

@@ -24,6 +24,7 @@ from lxml import etree
 
 from peersynth import __version__
 from peersynth.diagnostics import Diagnostic, Severity
+from peersynth.escape import xml_safe
 from peersynth.exchange.model import (
     Case,
     Code,
@@ -74,7 +75,9 @@ def _code(parent: etree._Element, ns: str, code: Code) -> None:
 
 
 def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    # A codebook may go to stdout: no raw control or bidi character, as in every output.
+    return xml_safe(text.decode("utf-8")).encode("utf-8")
 
 
 def codebook_bytes(codes: tuple[Code, ...]) -> bytes:

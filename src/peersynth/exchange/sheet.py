@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from peersynth.diagnostics import Diagnostic
 from peersynth.errors import UsageError
+from peersynth.escape import visible
 from peersynth.exchange.model import (
     ATTRIBUTE_PREFIX,
     FIELD_NAMES,
@@ -778,6 +779,15 @@ def known_studies(review: Review) -> dict[str, str]:
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
+# What a worksheet cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE: C0 controls but tab,
+# line feed and carriage return), written as the escape every other output shows.
+_NOT_IN_CELL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    return visible(match.group())
+
+
 def _put(worksheet: Worksheet, row: int, column: int, value: str | int | None,
          *, bold: bool = False, indent: int = 0) -> None:
     from openpyxl.styles import Alignment, Font
@@ -785,7 +795,7 @@ def _put(worksheet: Worksheet, row: int, column: int, value: str | int | None,
     if value is None or value == "":
         return
     cell = worksheet.cell(row=row, column=column)
-    cell.value = value
+    cell.value = _NOT_IN_CELL.sub(_shown, value) if isinstance(value, str) else value
     if isinstance(value, str):
         # Always text: a value starting with = + - @ would otherwise be a formula, which
         # Excel runs when the file is opened (CSV/XLSX formula injection).

@@ -9,7 +9,10 @@ global state, no GUI backend.
 from __future__ import annotations
 
 import io
+import re
+import sys
 import textwrap
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
@@ -19,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from peersynth import analysis
+from peersynth.escape import visible
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -97,12 +101,40 @@ def format_of(path: Path | None) -> str:
     return suffix if suffix in FORMATS else ""
 
 
+def _shown_by(label_of: Any) -> Any:
+    def shown(x: float, pos: int | None = None) -> str:
+        return visible(str(label_of(x, pos)))
+    return shown
+
+
+def _show_escapes(figure: Figure) -> None:
+    """Every text of `figure` with control and bidi characters as visible escapes, as
+    every output shows them: SVG (XML) cannot hold most of them, and no font draws them.
+    Tick labels are drawn from their axis's formatter, so its labels are changed too."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for text in figure.findobj(Text):
+        shown = visible(text.get_text())
+        if shown != text.get_text():
+            text.set_text(shown)
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                # Labels given to set_ticks: a list in a FixedFormatter before
+                # matplotlib 3.10, a FuncFormatter over it since.
+                if isinstance(formatter, FixedFormatter):
+                    formatter.seq = [visible(str(label)) for label in formatter.seq]
+                elif isinstance(formatter, FuncFormatter):
+                    formatter.func = _shown_by(formatter.func)
+
+
 def to_bytes(figure: Figure, fmt: str, *, dpi: int = PNG_DPI, title: str = "") -> bytes:
     """The figure in `fmt`, the same bytes for the same figure: no dates in the metadata,
     and SVG ids from a fixed salt (see `_RC`)."""
     metadata: dict[str, str | None]
     if fmt == "svg":
-        metadata = {"Date": None, "Creator": "peersynth", "Title": title or None}
+        metadata = {"Date": None, "Creator": "peersynth", "Title": visible(title) or None}
     elif fmt == "pdf":
         metadata = {"CreationDate": None, "ModDate": None, "Creator": "peersynth",
                     "Producer": "peersynth", "Title": title or None}
@@ -110,11 +142,37 @@ def to_bytes(figure: Figure, fmt: str, *, dpi: int = PNG_DPI, title: str = "") -
         metadata = {"Software": "peersynth", "Title": title or None}
     metadata = {key: value for key, value in metadata.items()
                 if value is not None or key in ("Date", "CreationDate", "ModDate")}
+    _show_escapes(figure)
     out = io.BytesIO()
-    with drawing():
+    with drawing(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         figure.savefig(out, format=fmt, dpi=dpi if fmt == "png" else "figure",
                        metadata=metadata, facecolor=PAPER)
+    _warn_once([str(warning.message) for warning in caught])
     return out.getvalue()
+
+
+_MISSING_GLYPH: Final = re.compile(r"Glyph (\d+) .*missing from font\(s\) (.+?)\.?$")
+
+
+def _warn_once(messages: list[str]) -> None:
+    """matplotlib's warnings as one line each on stderr, not with its source line; the
+    characters the font cannot draw (once per glyph and text drawn) together in one."""
+    missing: dict[str, str] = {}
+    others: list[str] = []
+    for message in messages:
+        glyph = _MISSING_GLYPH.match(message)
+        if glyph is not None:
+            missing.setdefault(chr(int(glyph.group(1))), glyph.group(2))
+        elif message not in others:
+            others.append(message)
+    if missing:
+        fonts = ", ".join(sorted(set(missing.values())))
+        listed = ", ".join(f"'{char}' (U+{ord(char):04X})" for char in missing)
+        others.insert(0, f"the figure's font ({fonts}) cannot draw {listed}: each is drawn "
+                      "as an empty box")
+    for message in others:
+        sys.stderr.write(f"peersynth: warning: {visible(message)}\n")
 
 
 def bar_chart(rows: list[tuple[str, int]], total: int, width_mm: float, *, xlabel: str,

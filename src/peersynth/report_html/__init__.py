@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final
 from peersynth import analysis
 from peersynth import flow as boxes
 from peersynth.diagnostics import Diagnostic, Severity
+from peersynth.escape import visible
 from peersynth.render import Grid, show_percent
 
 if TYPE_CHECKING:
@@ -81,7 +82,17 @@ def inline_svg(svg: bytes, prefix: str, title: str) -> str:
             "</title>" + text[opening.end():])
 
 
+def _shown(value: object) -> object:
+    """Each value the template prints, with control and bidi characters as visible
+    escapes, as every output shows them (markup built here is escaped already)."""
+    from markupsafe import Markup
+
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
+
+
 def _escape(text: str) -> str:
+    text = visible(text)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
 
@@ -191,7 +202,7 @@ def build(review: Review, diagnostics: Sequence[Diagnostic] = (), *,
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("peersynth.report_html", "."),
         # Every value the review gives (labels, titles, authors) is escaped.
-        autoescape=True, undefined=jinja2.StrictUndefined,
+        autoescape=True, undefined=jinja2.StrictUndefined, finalize=_shown,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     page = environment.get_template(TEMPLATE)
     return page.render(
