@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fuzz.mutate import BESIDE, Review
+from fuzz.mutate import BESIDE, MAX_FILE_BYTES, ROOT, Review
 from fuzz.oracle import Finding, RunResult, check_run, check_variant, output_cap
 
 Launcher = Literal["fork", "exec"]
@@ -75,7 +75,8 @@ class Variant:
     """One way of running the command: which command, in which format."""
 
     command: Literal["validate", "tally", "cite", "cite-theme", "matrix", "studies",
-                     "characteristics", "evidence", "references"]
+                     "characteristics", "evidence", "references", "audit", "agree",
+                     "figure", "flow", "report", "export"]
     fmt: str
 
     @property
@@ -98,6 +99,14 @@ VARIANTS: tuple[Variant, ...] = (
     *(Variant("characteristics", fmt) for fmt in TABLES),
     *(Variant("evidence", fmt) for fmt in TABLES),
     *(Variant("references", fmt) for fmt in ("text", "markdown", "csv", "json")),
+    *(Variant("audit", fmt) for fmt in ("text", "json", "github", "markdown")),
+    *(Variant("agree", fmt) for fmt in ("table", "markdown", "csv", "json")),
+    # A figure's "format" is its kind: each is drawn as SVG on stdout.
+    *(Variant("figure", kind) for kind in ("flow", "matrix", "tally", "quality", "countries")),
+    *(Variant("flow", fmt) for fmt in ("text", "csv")),
+    Variant("report", "html"),
+    # qdc prints the codebook; qdpx and sheet write a file (--force: each run replaces it).
+    *(Variant("export", kind) for kind in ("qdc", "qdpx", "sheet")),
 )
 BASELINE = Variant("validate", "json")
 
@@ -117,14 +126,60 @@ _OPTIONS: dict[str, list[list[str]]] = {
                         ["--where", "design=qualitative"]],
     "evidence": [[], []],
     "references": [[], [], ["--numbering", "order"]],
+    "audit": [[], [], ["--list"], ["--strict"]],
+    # A few resamples: the intervals' cost grows with them, and none is what a run checks.
+    "agree": [["--bootstrap", "0"], ["--bootstrap", "20"], ["--worksheet"], ["--rollup"],
+              ["--where", "design=qualitative"]],
+    "figure": [[], [], ["--no-rollup"], ["--labels", "author-year"], ["--width", "85"]],
+    "flow": [[]],
+    "report": [[]],
+    "export": [[]],
 }
+# The files `audit` and `agree` read besides the review, written into every input's folder
+# (see `companions`): the shipped Results section, and a second coder's file.
+MANUSCRIPT = "manuscript.txt"
+SECOND_CODER = "coder-b.yaml"
+_MANUSCRIPT_TEXT = (ROOT / "tests" / "data" / "audit" / "results-section.txt").read_bytes()
+_CODING_LINE = re.compile(rb"^[ \t]*- *(\{ *)?study:.*\n", re.M)
 _THEME_ID = re.compile(rb"^[ \t-]*id:[ \t]*([A-Za-z0-9][\w.-]{0,60})[ \t]*$", re.M)
 _ATTRIBUTE = re.compile(rb"^[ \t]*attributes:[ \t]*\{[ \t]*([A-Za-z][\w-]{0,40}):", re.M)
+
+
+def companions(review: Review) -> dict[str, bytes]:
+    """The files beside the review that `audit` and `agree` read: the manuscript, and the
+    input's themes.yaml with every third block-style coding line left out, as the second
+    coder's file (the first is the themes.yaml itself), so the two disagree somewhere."""
+    lines = _CODING_LINE.finditer(review.themes[:MAX_FILE_BYTES])
+    dropped = [m.span() for i, m in enumerate(lines) if i % 3 == 1]
+    kept, at = [], 0
+    for start, end in dropped:
+        kept.append(review.themes[at:start])
+        at = end
+    kept.append(review.themes[at:])
+    return {MANUSCRIPT: _MANUSCRIPT_TEXT, SECOND_CODER: b"".join(kept)}
 
 
 def argv_for(variant: Variant, folder: Path, rng: random.Random, review: Review) -> list[str]:
     """The command line of one run of `variant` on the review in `folder`."""
     command: str = "cite" if variant.command == "cite-theme" else variant.command
+    options = rng.choice(_OPTIONS["cite" if command == "cite" else command])
+    if command == "audit":
+        return ["audit", str(folder / MANUSCRIPT), "--data", str(folder),
+                "--format", variant.fmt, *options]
+    if command == "agree":
+        return ["agree", str(folder / "themes.yaml"), str(folder / SECOND_CODER),
+                "--data", str(folder), "--format", variant.fmt, *options]
+    if command == "figure":
+        return ["figure", variant.fmt, str(folder), *options]
+    if command == "report":
+        return ["report", str(folder)]
+    if command == "export":
+        if variant.fmt == "qdc":
+            return ["export", "qdc", str(folder)]
+        out = str(folder.parent / f"export.{variant.fmt}")
+        if variant.fmt == "sheet":
+            return ["export", "sheet", out.replace(".sheet", ".xlsx"), str(folder), "--force"]
+        return ["export", "qdpx", str(folder), "--output", out, "--force"]
     args = [command]
     # cite and evidence take [THEME] [FOLDER]: without a theme, the folder goes in --data.
     folder_args = (["--data", str(folder)] if variant.command in ("cite", "evidence")
@@ -140,7 +195,6 @@ def argv_for(variant: Variant, folder: Path, rng: random.Random, review: Review)
             theme = "no such theme"
         args.append(theme)
     args += folder_args
-    options = rng.choice(_OPTIONS["cite" if command == "cite" else command])
     if command == "studies" and rng.random() < 0.2:
         found = _ATTRIBUTE.search(review.studies[:200_000])
         if found:
@@ -197,7 +251,17 @@ def prepare(scratch: Path, launcher: Launcher) -> Prepared:
     if launcher == "fork":
         for module in ("rich.console", "rich.table", "peersynth.analysis", "peersynth.cache",
                        "peersynth.cli.reporting", "peersynth.render",
-                       "peersynth.render_diagnostics"):
+                       "peersynth.render_diagnostics",
+                       # What the commands that draw, audit, compare and export import
+                       # when run (matplotlib alone is about 0.3 s a run otherwise).
+                       "peersynth.figures.style", "peersynth.figures.flow",
+                       "peersynth.figures.matrix", "peersynth.figures.tally",
+                       "peersynth.figures.quality", "peersynth.figures.countries",
+                       "matplotlib.backends.backend_svg", "peersynth.report_html",
+                       "peersynth.audit.judge", "peersynth.audit.documents",
+                       "peersynth.audit.render", "peersynth.agreement.compute",
+                       "peersynth.agreement.worksheet", "peersynth.exchange.refi",
+                       "peersynth.exchange.sheet", "openpyxl"):
             importlib.import_module(module)
         import typer.main
 
@@ -346,7 +410,7 @@ def base_env(scratch: Path, limits: Mapping[str, int]) -> dict[str, str]:
 def run_input(prepared: Prepared, review: Review, folder: Path, limits: Mapping[str, int],
               rng: random.Random, count: int | None, timeout: float = RUN_SECONDS) -> InputOutcome:
     """Write `review` into `folder` and run the baseline and `count` sampled variants on it."""
-    for name, data in {**BESIDE, **review.files()}.items():
+    for name, data in {**BESIDE, **companions(review), **review.files()}.items():
         (folder / name).write_bytes(data)
     size = len(review.studies) + len(review.themes)
     max_bytes = limits.get("max_file_bytes", 64 * 2**20)

@@ -226,12 +226,14 @@ def check_run(command: str, fmt: str, run: RunResult, input_bytes: int, under_li
         if unsafe is not None:
             findings.append(Finding("control", f"{name} {stream}: {unsafe}: {where}",
                                     key=f"{name} {stream}"))
-        # Only validate --format github may print workflow commands, and only on stdout.
+        # Only validate and audit --format github may print workflow commands, and only
+        # on stdout.
         if WORKFLOW_COMMAND.search(data) and not (
-                stream == "stdout" and command == "validate" and fmt == "github"):
+                stream == "stdout" and command in ("validate", "audit") and fmt == "github"):
             findings.append(Finding("workflow", f"{name} {stream}: a line starts with '::': "
                                     f"{where}", key=f"{name} {stream}"))
-    if fmt == "json" and run.code in ((0, 1) if command == "validate" else (0,)):
+    # validate and audit print their report in json whether they find problems or not.
+    if fmt == "json" and run.code in ((0, 1) if command in ("validate", "audit") else (0,)):
         try:
             json.loads(run.stdout)
         except ValueError as error:
@@ -274,9 +276,12 @@ def check_variant(command: str, runs: Sequence[RunResult],
         if baseline.code == 1 and run.code == 0:
             findings.append(Finding("verdict", f"exit 0 on files validate rejects: {run.shown()}",
                                     key=f"{command} accepts what validate rejects"))
-        # On files validate accepts, every command but cite THEME (an unknown theme) and
-        # validate --strict (warnings) ends in 0, or in 2 or 3 for reasons of its own.
-        elif (baseline.code == 0 and run.code == 1 and command != "cite-theme"
+        # On files validate accepts, every command ends in 0, or in 2 or 3 for reasons of
+        # its own, but those whose 1 is about something else: cite THEME (an unknown
+        # theme), validate --strict (warnings), audit (a manuscript that disagrees) and
+        # agree (a coder's file with errors).
+        elif (baseline.code == 0 and run.code == 1
+              and command not in ("cite-theme", "audit", "agree")
               and "--strict" not in run.argv):
             findings.append(Finding("verdict", f"exit 1 on files validate accepts: "
                                     f"{run.shown()}\n{run.stderr[-1000:]!r}",

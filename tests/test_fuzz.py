@@ -314,6 +314,29 @@ def test_the_oracle_compares_the_cached_runs_and_the_verdicts() -> None:
     assert [f.kind for f in check_variant("matrix", [failed], _run("validate", "json"))] \
         == ["verdict"]
     assert check_variant("cite-theme", [failed], _run("validate", "json")) == []
+    # audit's 1 is a manuscript that disagrees, agree's a coder's file with errors; on
+    # files validate rejects, neither may end in 0.
+    for command in ("audit", "agree"):
+        assert check_variant(command, [failed], _run("validate", "json")) == []
+        assert [f.kind for f in check_variant(command, [off], rejected)] == ["verdict"]
+
+
+def test_the_oracle_lets_audit_print_annotations_and_json_with_findings() -> None:
+    line = b"::error file=m.txt,line=3,col=1::12 of 16, not 11\n"
+    assert _kinds(_run("audit", "github", 1, line), "audit", "github") == []
+    assert _kinds(_run("audit", "text", 1, line), "audit", "text") == ["workflow"]
+    assert _kinds(_run("audit", "json", 1, b"{"), "audit", "json") == ["render"]
+    assert _kinds(_run("audit", "json", 1, b'{"findings": []}'), "audit", "json") == []
+
+
+def test_the_second_coder_leaves_out_every_third_block_coding_line_from_the_second() -> None:
+    themes = (b"themes:\n  - id: a\n    label: A\n    codings:\n"
+              b"      - study: s1\n      - {study: s2}\n      - study: s3\n"
+              b"      - study: s4\n    studies: [s5]\n")
+    files = e2e.companions(Review(b"studies: []\n", themes))
+    # The lines are numbered 0, 1, 2, 3: the one numbered 1 (s2) is left out.
+    assert files[e2e.SECOND_CODER] == themes.replace(b"      - {study: s2}\n", b"")
+    assert files[e2e.MANUSCRIPT] == (ROOT / "tests/data/audit/results-section.txt").read_bytes()
 
 
 # ----------------------------------------------------------------------------- launching
