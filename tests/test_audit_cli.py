@@ -164,7 +164,7 @@ def test_an_invalid_review_exits_3_not_1(tmp_path: Path) -> None:
     result = audit_cli(manuscript(tmp_path, WRONG), "--data", bad)
     assert result.exit_code == 3
     assert result.stdout == ""
-    assert "studies.yaml:2:1: error[" in result.stderr
+    assert "studies.yaml:1:10: error[yaml-syntax] this '[' is never closed" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -218,5 +218,6 @@ def test_a_file_that_cannot_be_read_leaves_the_other_checked(tmp_path: Path) -> 
     (folder / S).write_text("studies: [\n", encoding="utf-8")
     found = _found(folder)
     # Codings cannot be judged against studies that could not be read: no unknown-study.
-    assert found == {(S, 2, "yaml-syntax"), (T, 22, "duplicate-theme-id"),
+    # The syntax error is at the '[' that is never closed, on line 1.
+    assert found == {(S, 1, "yaml-syntax"), (T, 22, "duplicate-theme-id"),
                      (T, 18, "duplicate-coding"), (T, 13, "empty-theme")}

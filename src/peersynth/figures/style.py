@@ -101,9 +101,15 @@ def format_of(path: Path | None) -> str:
     return suffix if suffix in FORMATS else ""
 
 
+def _lines_visible(text: str) -> str:
+    """`visible` line by line: a figure's line breaks are those `wrap` made, and a line
+    break drawn cannot start a line of a terminal or a log."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def _shown_by(label_of: Any) -> Any:
     def shown(x: float, pos: int | None = None) -> str:
-        return visible(str(label_of(x, pos)))
+        return _lines_visible(str(label_of(x, pos)))
     return shown
 
 
@@ -115,7 +121,7 @@ def _show_escapes(figure: Figure) -> None:
     from matplotlib.ticker import FixedFormatter, FuncFormatter
 
     for text in figure.findobj(Text):
-        shown = visible(text.get_text())
+        shown = _lines_visible(text.get_text())
         if shown != text.get_text():
             text.set_text(shown)
     for axes in figure.axes:
@@ -124,7 +130,7 @@ def _show_escapes(figure: Figure) -> None:
                 # Labels given to set_ticks: a list in a FixedFormatter before
                 # matplotlib 3.10, a FuncFormatter over it since.
                 if isinstance(formatter, FixedFormatter):
-                    formatter.seq = [visible(str(label)) for label in formatter.seq]
+                    formatter.seq = [_lines_visible(str(label)) for label in formatter.seq]
                 elif isinstance(formatter, FuncFormatter):
                     formatter.func = _shown_by(formatter.func)
 
