@@ -148,10 +148,29 @@ def schema(
 # commands in-process (the fuzz harness's launcher) import them through `register`.
 COMMAND_MODULES: tuple[str, ...] = ("agree", "audit", "confidence", "exchange", "figures",
                                    "references", "report", "reporting", "tables")
+# The module that registers each command, so that a run imports, and typer builds, only
+# the command it runs (a test holds this equal to what the modules register).
+COMMAND_MODULE: dict[str, str] = {
+    "agree": "agree", "audit": "audit", "findings": "confidence", "export": "exchange",
+    "import": "exchange", "figure": "figures", "flow": "figures", "references": "references",
+    "report": "report", "tally": "reporting", "cite": "reporting", "matrix": "reporting",
+    "studies": "reporting", "init": "reporting", "characteristics": "tables",
+    "evidence": "tables"}
+_HERE = ("validate", "schema")
 
 
-def register() -> None:
-    """Register every command on `app` (idempotent: a module is imported once)."""
+def register(argv: list[str] | None = None) -> None:
+    """Register the commands on `app` (idempotent: a module is imported once): only the
+    one `argv` runs when its first word names a command, none for --version alone, else
+    every command, so that the command list, a mistyped command's suggestions and the
+    fuzz harness (no argv) see them all."""
+    if argv is not None:
+        word = next((arg for arg in argv if not arg.startswith("-")), None)
+        if word in COMMAND_MODULE:
+            importlib.import_module(f"peersynth.cli.{COMMAND_MODULE[word]}")
+            return
+        if word in _HERE or (word is None and "--version" in argv and "--help" not in argv):
+            return
     for name in COMMAND_MODULES:
         importlib.import_module(f"peersynth.cli.{name}")
 
@@ -159,7 +178,7 @@ def register() -> None:
 def main() -> None:
     """Entry point of the `peersynth` command: every way a run ends is one message at most
     and an exit code from docs/format.md, never a traceback (see `common.ending`)."""
-    register()
+    register(sys.argv[1:])
 
     _forgiving_streams()
     # A run builds a review of up to millions of small objects, none in reference cycles,
