@@ -6,6 +6,7 @@ them into tables, CSV or JSON is `render`'s job. Nothing here prints or exits.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import operator
@@ -591,13 +592,23 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
     chosen = [theme] if theme is not None else [t for t, _ in review.themes_file.walk()]
     rows = []
     rank = {study: index for index, study in enumerate(ids)}
+    # Studies without a reference number come last in reference order.
+    refs = [study.ref for study in ordered if study.ref is not None]
+    numbered = len(refs)
     for item in chosen:
-        # Places in reference order, then the studies at them: lookups done in C.
+        # Places in reference order, then what is at them: lookups done in C.
         places = sorted(map(rank.__getitem__, coded(item, rollup)))
-        studies = list(map(ordered.__getitem__, places))
+        if style is Style.numeric:
+            # The numbers by place, not study by study: a tenth of the time at 50,000.
+            cut = bisect.bisect_left(places, numbered)
+            numbers = list(map(refs.__getitem__, places[:cut]))
+            citation = Citation(f"[{compress(numbers)}]" if numbers else "",
+                                tuple(map(ids.__getitem__, places[cut:])))
+        else:
+            citation = _citation(review, list(map(ordered.__getitem__, places)), style,
+                                 labels, keys)
         rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(places),
-                            len(ordered), tuple(map(ids.__getitem__, places)),
-                            _citation(review, studies, style, labels, keys)))
+                            len(ordered), tuple(map(ids.__getitem__, places)), citation))
     return Citations(style, rollup, len(ordered), tuple(rows))
 
 
