@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -33,40 +34,115 @@ def test_generated_reviews_validate_cleanly(tmp_path: Path, size: int) -> None:
     assert size * themes * 0.08 <= codings <= size * themes * 0.12 + themes
 
 
-def T(seconds: float, rss: int = 100) -> run.Timing:
-    return run.Timing(seconds, rss, 3, True)
+def T(*times: float, rss: int = 100) -> run.Timing:
+    return run.Timing(tuple(times), rss, True)
+
+
+def S(median: float, low: float, high: float, rounds: int) -> run.Spread:
+    return run.Spread(median, low, high, rounds)
+
+
+def test_a_ratio_is_worked_out_in_each_round_then_summarised() -> None:
+    # Rounds 1/2, 2/2, 3/4: 0.5, 1.0, 0.75. The ratio of the medians (2/2) would be 1.0.
+    found = run.ratio(T(1.0, 2.0, 3.0), T(2.0, 2.0, 4.0))
+    assert found == S(0.75, 0.5, 1.0, 3)
+    assert run.ratio(None, T(1.0)) is None
+    assert run.ratio(T(1.0), None) is None
+    # A floor of 0 s gives no figure for its round; the other rounds still count.
+    assert run.ratio(T(1.0, 3.0), T(0.0, 2.0)) == S(1.5, 1.5, 1.5, 1)
+    # Only the rounds both were timed in.
+    assert run.ratio(T(1.0, 2.0, 9.0), T(1.0, 1.0)) == S(1.5, 1.0, 2.0, 2)
+
+
+def test_work_beyond_start_up_and_a_ratio_to_a_sum_are_per_round() -> None:
+    # (0.30-0.10)/2.0 = 0.1, (0.25-0.10)/2.5 = 0.06, (0.40-0.20)/2.0 = 0.1
+    found = run.excess(T(0.30, 0.25, 0.40), T(0.10, 0.10, 0.20), T(2.0, 2.5, 2.0))
+    assert found is not None
+    assert (found.median, found.low, found.high) == pytest.approx((0.1, 0.06, 0.1))
+    # 3/(1+0.5), 4/(1+1), 7/(1+2.5)
+    assert run.over_sum(T(3.0, 4.0, 7.0), T(1.0, 1.0, 1.0), T(0.5, 1.0, 2.5)) == S(2, 2, 2, 3)
+    assert run.memory_ratio(T(1.0, rss=300), T(1.0, rss=200)) == S(1.5, 1.5, 1.5, 1)
+
+
+def test_a_ratio_shows_its_median_and_range() -> None:
+    x, dash = run.X, "\u2013"
+    assert run.fmt_ratio(S(0.78, 0.74, 0.83, 3)) == f"0.78{x} (0.74{dash}0.83)"
+    assert run.fmt_ratio(S(0.045, 0.03, 0.061, 5)) == f"0.045{x} (0.030{dash}0.061)"
+    assert run.fmt_ratio(S(0.78, 0.74, 0.83, 3), with_range=False) == f"0.78{x}"
+    assert run.fmt_ratio(S(2.5, 2.5, 2.5, 1)) == f"2.50{x}"  # one round: no range
+    assert run.fmt_ratio(None) == dash
+    assert run.fmt_range(S(0.78, 0.74, 0.83, 3)) == f"0.74{dash}0.83{x}"
 
 
 FAKE: run.Results = {
-    "shipped": {run.PASS: T(0.01), run.VALIDATE: T(0.2), run.TALLY: T(0.09),
-                run.CITE: T(0.11), run.JSONSCHEMA: T(0.6), run.YAMLLINT: T(0.1)},
-    "10000": {run.PARSE: T(2.0, 100_000), run.VALIDATE: T(2.2, 140_000), run.TALLY: T(0.19),
-              run.JSONSCHEMA: T(14.0)},
-    "50000": {run.VALIDATE: T(12.5)},
+    "shipped": {run.PASS: T(0.01, 0.01, 0.01), run.VERSION: T(0.10, 0.12, 0.10),
+                run.VALIDATE: T(0.2, 0.2, 0.2), run.TALLY: T(0.12, 0.18, 0.12),
+                run.CITE: T(0.11, 0.11, 0.11), run.JSONSCHEMA: T(0.6, 0.6, 0.6),
+                run.YAMLLINT: T(0.1, 0.1, 0.1), run.PLAIN: T(0.04, 0.05, 0.04)},
+    "10000": {run.VERSION: T(0.10, 0.10, 0.12), run.FLOOR: T(2.0, 2.0, 2.5, rss=100_000),
+              run.EVENTS: T(1.0, 1.2, 1.0), run.VALIDATE: T(1.5, 1.7, 2.0, rss=140_000),
+              run.TALLY: T(0.18, 0.22, 0.20), run.MATRIX: T(1.2, 1.1, 1.0),
+              run.PLAIN: T(2.0, 2.0, 2.5), run.JSONSCHEMA: T(14.0, 14.0, 14.0)},
+    "50000": {run.FLOOR: T(10.0, 11.0, 12.0), run.CITE: T(0.9, 1.2, 1.2)},
+    run.GROWTH: {run.growth_name(10_000): T(2.0, 2.2, 2.5),
+                 run.growth_name(50_000): T(10.0, 12.1, 12.0)},
 }
-
-
-def test_ratios() -> None:
-    assert run.ratio(T(1.0), T(4.0)) == 0.25
-    assert run.ratio(T(1.0, 300), T(1.0, 200), memory=True) == 1.5
-    assert run.ratio(None, T(1.0)) is None
-    assert run.ratio(T(1.0), T(0.0)) is None
 
 
 def test_targets_from_fake_timings() -> None:
     found = {target.text: target for target in run.targets(FAKE)}
     verdicts = {text: target.met for text, target in found.items()}
+    le = "\u2264"
+    x = run.X
+    # Each median worked out by hand from the rounds above.
     assert verdicts == {
-        "shipped review: validate / check-jsonschema (both files)": True,  # 0.33
-        "shipped review: peersynth tally (repeat) / yamllint": True,  # 0.9
-        "shipped review: peersynth cite (repeat) / yamllint": False,  # 1.1
-        "10,000: validate / C-loader parse": True,  # 1.1
-        "10,000: check-jsonschema / validate (speed-up)": True,  # 6.4
-        "10,000: validate peak memory / C-loader's": False,  # 1.4
-        "10,000: peersynth tally (repeat) / C-loader parse": True,  # 0.095
-        "growth: validate at 50,000 / at 10,000": False,  # 5.68
+        f"shipped review: validate / check-jsonschema (both files) {le} 0.4{x}": True,  # 0.33
+        # 1.2, 1.5, 1.2: median 1.2
+        f"shipped review: repeated tally / peersynth --version {le} 1.3{x}": True,
+        f"shipped review: repeated tally / yamllint {le} 1{x}": False,  # 1.2, 1.8, 1.2
+        f"shipped review: repeated cite of every theme / yamllint {le} 1{x}": False,  # 1.1
+        "shipped review: repeated tally / plain-script tally": None,  # 3, 3.6, 3: reported
+        "shipped review: peersynth --version / python -c \"import typer\"": None,  # unmeasured
+        f"10,000: validate / fair parse floor {le} 0.8{x}": True,  # 0.75, 0.85, 0.8
+        f"10,000: validate / event-stream floor {le} 1.6{x}": True,  # 1.5, 1.417, 2.0
+        # (0.18-0.10)/2.0 = 0.04, (0.22-0.10)/2.0 = 0.06, (0.20-0.12)/2.5 = 0.032
+        f"10,000: (repeated tally - peersynth --version) / fair parse floor {le} 0.05{x}": True,
+        "10,000: repeated tally / fair parse floor": None,  # 0.09, 0.11, 0.08
+        f"10,000: matrix, plain / fair parse floor {le} 0.5{x}": False,  # 0.6, 0.55, 0.4
+        "10,000: validate / plain-script tally": None,
+        f"10,000: check-jsonschema / validate (speed-up) \u2265 5{x}": True,  # 9.3, 8.2, 7
+        f"10,000: validate peak memory / fair parse floor's {le} 1.3{x}": False,  # 1.4
+        f"50,000: repeated cite of every theme / fair parse floor {le} 0.1{x}": True,  # .09 .109 .1
+        f"growth: validate at 50,000 / at 10,000 {le} 5.2{x}": True,  # 5.0, 5.5, 4.8
     }
-    assert found["growth: validate at 50,000 / at 10,000"].value == pytest.approx(12.5 / 2.2)
+    matrix = found[f"10,000: matrix, plain / fair parse floor {le} 0.5{x}"].value
+    assert matrix is not None
+    assert (matrix.median, matrix.low, matrix.high) == pytest.approx((0.55, 0.4, 0.6))
+    beyond = found[f"10,000: (repeated tally - peersynth --version) / fair parse floor "
+                   f"{le} 0.05{x}"].value
+    assert beyond is not None
+    assert (beyond.median, beyond.low, beyond.high) == pytest.approx((0.04, 0.032, 0.06))
+    growth = found[f"growth: validate at 50,000 / at 10,000 {le} 5.2{x}"].value
+    assert growth is not None
+    assert (growth.median, growth.low, growth.high) == pytest.approx((5.0, 4.8, 5.5))
+    unmeasured = found["shipped review: peersynth --version / python -c \"import typer\""]
+    assert unmeasured.value is None
+
+
+def test_growth_between_other_sizes_is_reported_without_a_target() -> None:
+    found = run.targets({run.GROWTH: {run.growth_name(1000): T(0.5, 0.5, 0.5),
+                                      run.growth_name(16): T(0.25, 0.2, 0.25)}})
+    assert [(t.text, t.limit) for t in found] == [("growth: validate at 1,000 / at 16", None)]
+    assert found[0].value == S(2.0, 2.0, 2.5, 3)
+
+
+def test_growth_times_the_two_largest_sizes(tmp_path: Path) -> None:
+    plan = [("shipped", tmp_path / "s", 0), ("50000", tmp_path / "b", 50_000),
+            ("16", tmp_path / "a", 16), ("10000", tmp_path / "c", 10_000)]
+    found = run.growth_commands(plan, {})
+    assert [c.name for c in found] == [run.growth_name(10_000), run.growth_name(50_000)]
+    assert found[0].argvs[0][1:] == ["validate", str(tmp_path / "c")]
+    assert run.growth_commands(plan[:2], {}) == []  # the shipped review does not count
 
 
 def test_commands_are_timed_in_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,52 +154,131 @@ def test_commands_are_timed_in_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
         return seconds[command.name].pop(0), 100, True
 
     monkeypatch.setattr(run, "run_once", fake_run)
-    found = run.measure([run.Command("a", []), run.Command("b", [])], 3, run.warm_all)
+    done: list[int] = []
+    found = run.measure([run.Command("a", []), run.Command("b", [])], 3, run.warm_all,
+                        done.append)
     assert calls == ["a", "b", "a", "b", "a", "b", "a", "b"]  # warm-ups, then rounds
-    assert found["a"] == run.Timing(2.0, 100, 3, True)  # the warm-up's 9.0 is not counted
-    assert found["b"] == run.Timing(5.0, 100, 3, True)
+    assert done == [1, 2, 3]
+    assert found["a"] == run.Timing((1.0, 3.0, 2.0), 100, True)  # the warm-up's 9.0 is not
+    assert found["b"] == run.Timing((5.0, 4.0, 6.0), 100, True)  # counted; rounds in order
+    assert found["a"].seconds == 2.0
+    assert found["b"].rounds == 3
     calls.clear()
-    seconds.update({"a": [1.0], run.CITE: [7.0, 2.0]})
-    run.measure([run.Command("a", []), run.Command(run.CITE, [])], 1, run.warm_repeats)
-    assert calls == [run.CITE, "a", run.CITE]  # only the repeat is warmed: it fills the cache
+    seconds.update({"a": [1.0, 1.0], run.CITE: [7.0, 2.0, 2.0]})
+    run.measure([run.Command("a", []), run.Command(run.CITE, [])], 2, run.warmup_for(50_000))
+    assert calls == [run.CITE, "a", run.CITE, "a", run.CITE]  # only the repeat is warmed
+    assert run.warmup_for(1_000) is run.warm_all
+    assert run.warmup_for(0) is run.warm_all  # the shipped review
 
 
 def test_unmeasured_targets_are_not_met_or_failed() -> None:
     found = run.targets({"10000": {run.VALIDATE: T(1.0)}})
+    assert found
     assert {target.met for target in found} == {None}
+    assert {target.value for target in found} == {None}
 
 
 def test_the_table_shows_every_command_and_target() -> None:
     table = run.markdown(FAKE, ["a note"])
-    x = run.X
-    assert f"| 10000 | peersynth validate | 2.200 s | 1.10{x} | 0.16{x} | 137 MB | 1.40{x} | 3 |" \
-        in table
-    assert f"| 10,000: validate peak memory / C-loader's | 1.40{x} | \u2264 1.3{x} | **no** |" \
-        in table
+    x, dash = run.X, "\u2013"
+    # validate at 10,000: 1.5/2.0, 1.7/2.0, 2.0/2.5 = 0.75, 0.85, 0.8 of the floor;
+    # 1.5/1.0, 1.7/1.2, 2.0/1.0 = 1.5, 1.417, 2.0 of the event stream; 14/1.5 ... of
+    # check-jsonschema: 0.107, 0.121, 0.143 (two decimals from 0.1 on); memory 140,000 kB /
+    # 100,000 kB.
+    assert (f"| 10000 | peersynth validate | 1.700 s | 1.500{dash}2.000 s "
+            f"| 0.80{x} (0.75{dash}0.85) | 1.50{x} (1.42{dash}2.00) "
+            f"| 0.12{x} (0.11{dash}0.14) | 137 MB | 1.40{x} | 3 |") in table
+    assert (f"| 10,000: matrix, plain / fair parse floor \u2264 0.5{x} | 0.55{x} "
+            f"| 0.40{dash}0.60{x} | \u2717 |") in table
+    assert (f"| 10,000: validate peak memory / fair parse floor's \u2264 1.3{x} | 1.40{x} "
+            f"| 1.40{dash}1.40{x} | \u2717 |") in table
+    assert (f"| 10,000: repeated tally / fair parse floor | 0.090{x} "
+            f"| 0.080{dash}0.110{x} | reported |") in table
+    assert ("| shipped review: peersynth --version / python -c \"import typer\" "
+            f"| {dash} | {dash} | not measured |") in table
+    # The targets' table keeps four columns, the median alone in the second: the README's
+    # figures are checked against that column.
+    rows = [row for row in table.splitlines() if row.startswith("| 10,000: validate / fair")]
+    assert rows == [f"| 10,000: validate / fair parse floor \u2264 0.8{x} | 0.80{x} "
+                    f"| 0.75{dash}0.85{x} | \u2713 |"]
+    assert rows[0].count("|") == 5
     assert table.endswith("- a note\n")
 
 
 def test_the_audit_target_is_audit_over_a_repeated_tally() -> None:
     def target(audit: float) -> run.Target:
-        found = [t for t in run.targets({"10000": {run.TALLY: T(0.3), run.AUDIT: T(audit)}})
-                 if run.AUDIT in t.text]
+        found = [t for t in run.targets({"10000": {run.TALLY: T(0.3, 0.3, 0.3),
+                                                   run.AUDIT: T(audit, audit, audit)}})
+                 if "audit" in t.text]
         assert len(found) == 1
         assert found[0].limit == 2.0
         return found[0]
 
-    assert target(0.54).value == pytest.approx(1.8)
+    value = target(0.54).value
+    assert value is not None
+    assert value.median == pytest.approx(1.8)
+    assert value.rounds == 3
     assert target(0.54).met is True
-    assert target(0.66).value == pytest.approx(2.2)
     assert target(0.66).met is False
     # Without the audit row, no audit target: the other targets are as they were.
-    assert all(run.AUDIT not in t.text for t in run.targets(FAKE))
+    assert all("audit" not in t.text for t in run.targets(FAKE))
 
 
 def test_only_selects_rows_by_name_in_their_order() -> None:
-    found = [run.Command(name, []) for name in (run.PARSE, run.TALLY, run.AUDIT)]
-    assert [c.name for c in run.selected(found, None)] == [run.PARSE, run.TALLY, run.AUDIT]
+    found = [run.Command(name, []) for name in (run.FLOOR, run.TALLY, run.AUDIT)]
+    assert [c.name for c in run.selected(found, None)] == [run.FLOOR, run.TALLY, run.AUDIT]
     assert [c.name for c in run.selected(found, [run.AUDIT, run.TALLY])] == [run.TALLY,
                                                                             run.AUDIT]
+
+
+def test_the_floors_run(tmp_path: Path) -> None:
+    """Each floor's program parses the shipped review's files and exits 0, silently."""
+    files = [str(run.SHIPPED / "studies.yaml"), str(run.SHIPPED / "themes.yaml")]
+    for code in (run.FLOOR_CODE, run.EVENTS_CODE, run.PARSE_CODE):
+        done = subprocess.run([sys.executable, "-c", code, *files], capture_output=True)
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: [1,\n", encoding="utf-8")
+    for code in (run.FLOOR_CODE, run.EVENTS_CODE):  # it does parse: a bad file fails
+        assert subprocess.run([sys.executable, "-c", code, str(broken)],
+                              capture_output=True).returncode == 1
+
+
+def _plain_tally(folder: Path) -> list[str]:
+    done = subprocess.run([sys.executable, str(run.PLAIN_SCRIPT), str(folder)],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+def test_the_plain_script_rolls_up_as_peersynth_tally_does(tmp_path: Path) -> None:
+    """Eight studies; A is coded to s1 (short form) and s2 (long form), its subtheme B to
+    s2 and s3, B's subtheme C to s4: A has s1-s4 (4/8), B s2-s4 (3/8, 37.5% rounds up to
+    38%), C 1/8 (12.5% to 13%); D has no studies key."""
+    (tmp_path / "studies.yaml").write_text(
+        "studies:\n" + "".join(f"  - id: s{i}\n" for i in range(1, 9)), encoding="utf-8")
+    (tmp_path / "themes.yaml").write_text(
+        "themes:\n"
+        "  - {id: a, label: A, studies: [s1, {study: s2, evidence: x}],\n"
+        "     subthemes: [{id: b, label: B, studies: [s2, s3],\n"
+        "                  subthemes: [{id: c, label: C, studies: [s4]}]}]}\n"
+        "  - {id: d, label: D}\n", encoding="utf-8")
+    assert _plain_tally(tmp_path) == ["A\t4/8\t50%", "  B\t3/8\t38%", "    C\t1/8\t13%",
+                                      "D\t0/8\t0%"]
+
+
+def test_the_plain_script_prints_the_shipped_reviews_published_counts() -> None:
+    """The counts the article states (../shared/review/FACTS.md), out of 16."""
+    counts = {line.strip().split("\t")[0]: line.split("\t")[1]
+              for line in _plain_tally(run.SHIPPED)}
+    assert {label: counts[label] for label in (
+        "Education and training", "Role clarity", "Professional supervision",
+        "Demonstrated commitment to peer integration and recovery practice", "Leadership",
+        "Consistent inclusion")} == {
+        "Education and training": "12/16", "Role clarity": "12/16",
+        "Professional supervision": "8/16",
+        "Demonstrated commitment to peer integration and recovery practice": "16/16",
+        "Leadership": "11/16", "Consistent inclusion": "14/16"}
+    assert len(counts) == 10  # every theme of the tree, four top-level and six below
 
 
 def test_the_generated_manuscript_audits_as_generated(tmp_path: Path) -> None:
