@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,6 +58,40 @@ def test_plain_counts_wide_characters_twice() -> None:
     lines = render.plain(grid).splitlines()
     assert lines[2] == "日本  x"
     assert lines[3] == "ab    y"
+
+
+def test_plain_measures_and_pads_each_distinct_text_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A matrix of 2,000 rows holds 4,000 marks but three distinct texts in its mark
+    # columns: measuring every cell made a 10,000-study matrix spend most of its time here.
+    measured: list[str] = []
+    padded: list[str] = []
+    width, pad = render._width, render._pad
+
+    def counted_width(text: str) -> int:
+        measured.append(text)
+        return width(text)
+
+    def counted_pad(text: str, *rest: Any) -> str:
+        padded.append(text)
+        return pad(text, *rest)
+
+    monkeypatch.setattr(render, "_width", counted_width)
+    monkeypatch.setattr(render, "_pad", counted_pad)
+    rows = [[f"s{i}", "\u2713" if i % 2 else "", "\u2713" if i % 3 else ""]
+            for i in range(2000)]
+    out = render.plain(Grid(["Study", "A", "B"], rows, "lcc"))
+    # Every study's label, each header, and "" and the mark: once each.
+    assert sorted(measured) == sorted({*(row[0] for row in rows), "Study", "A", "B", "",
+                                       "\u2713"})
+    assert len(padded) == 2000 + 1 + 2 * 3  # the first column's texts, then A's and B's
+    assert out.splitlines()[3] == "s1     \u2713  \u2713"
+    assert out.splitlines()[2] == "s0"
+
+
+def test_plain_refuses_a_row_of_another_length() -> None:
+    with pytest.raises(ValueError, match="shorter"):
+        render.plain(Grid(["A", "B"], [["x"]], "ll"))
 
 
 def test_styled_table_draws_a_rich_table_and_keeps_brackets(

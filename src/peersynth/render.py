@@ -105,21 +105,24 @@ def _wide_width(text: str) -> int:
         2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in rest)
 
 
-def _pad(text: str, width: int, align: str) -> str:
-    space = width - _width(text)
+def _pad(text: str, width: int, align: str, text_width: int | None = None) -> str:
+    space = width - (_width(text) if text_width is None else text_width)
     before = space if align == "r" else space // 2 if align == "c" else 0
     return " " * before + text + " " * (space - before)
 
 
 def plain(grid: Grid) -> str:
     rows = _indented(grid, "  ")
-    widths = [max(_width(cell) for cell in column)
-              for column in zip(grid.headers, *rows, strict=True)]
+    columns = [set(column) for column in zip(grid.headers, *rows, strict=True)]
+    # A large matrix holds millions of cells but few distinct texts in each column:
+    # each distinct text is measured once, and padded once for its column.
+    measured = {text: _width(text) for text in set().union(*columns)}
+    widths = [max(map(measured.__getitem__, column)) for column in columns]
+    padded = [{text: _pad(text, width, align, measured[text]) for text in column}
+              for column, width, align in zip(columns, widths, grid.align, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(_pad(cell, width, align)
-                         for cell, width, align in zip(cells, widths, grid.align,
-                                                       strict=True)).rstrip() + "\n"
+        return "  ".join(map(dict.__getitem__, padded, cells)).rstrip() + "\n"
 
     rule = "  ".join("-" * width for width in widths) + "\n"
     body = [line(row) for row in rows]
@@ -603,9 +606,10 @@ def matrix_grid(result: Matrix) -> Grid:
     def first(row_ref: int | None, label: str) -> list[str]:
         return [str(row_ref) if row_ref is not None else "", label] if with_ref else [label]
 
+    mark = ("", CHECK).__getitem__  # a cell's bool picks its text, in C
     return Grid([*lead, *labels, ROW_TOTAL],
-                [[*first(row.ref, row.label), *(CHECK if hit else "" for hit in row.cells),
-                  str(row.total)] for row in result.rows],
+                [[*first(row.ref, row.label), *map(mark, row.cells), str(row.total)]
+                 for row in result.rows],
                 "r" * (len(lead) - 1) + "l" + "c" * len(labels) + "r",
                 totals=[*([""] if with_ref else []), "Total", *totals, ""])
 
