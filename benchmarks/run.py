@@ -33,10 +33,11 @@ device) with the cache warm; `peersynth audit` of a manuscript (benchmarks/manus
 writes one of 10,000 words for a generated review), `peersynth agree` of two coders
 (benchmarks/coders.py writes them) with 1,000 bootstrap resamples, `characteristics`
 (Table 1), `cite --style pandoc`, each `peersynth figure` (SVG) and `peersynth report`
-(up to 1,000 studies), all with the cache warm. The growth row times validate at the
-two largest sizes in rounds of its own, both sizes in every round. A "targets" table
-at the end lists each target of the benchmark issue with its measured median and range
-and whether it is met. `--only` measures just the rows named, leaving the others out.
+(up to 1,000 studies), all with the cache warm; matrix, audit, agree and the figures up
+to 10,000 studies. The growth row times validate at the two largest sizes in rounds of
+its own, both sizes in every round. A "targets" table at the end lists each target of
+the benchmark issue with its measured median and range and whether it is met. `--only`
+measures just the rows named, leaving the others out.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ WORK = HERE / "work"
 PEERS = WORK / "peers"
 SHIPPED = ROOT / "src" / "peersynth" / "example"
 DEFAULT_SIZES = (16, 1_000, 10_000, 50_000)
-BIG = 10_000  # sizes above this skip the peers, the old floor and the slow reports
+BIG = 10_000  # sizes above this skip the peers, the old floor, matrix and the slow reports
 WARM_ALL = 1_000  # up to this size every command gets a warm-up run (it is cheap there)
 X = "\u00d7"  # the multiplication sign of ratios
 NONE = "\u2013"  # an en dash: not measured
@@ -96,6 +97,10 @@ JSONSCHEMA = "check-jsonschema"
 YAMLLINT = "yamllint -d relaxed"
 # The growth rows: validate at the two largest sizes, in rounds of their own.
 GROWTH = "growth"
+# Every row name, in the order of the table: what --only accepts.
+ALL_NAMES = (PASS, IMPORT_TYPER, VERSION, FLOOR, EVENTS, PARSE, PLAIN, VALIDATE, CACHED,
+             TALLY_COLD, TALLY, CITE, MATRIX, CHARACTERISTICS, PANDOC, MATPLOTLIB, *FIGURES,
+             REPORT, AUDIT, AGREE, JSONSCHEMA, YAMLLINT, GROWTH)
 # The report's page holds Table 1 and the heat map: past this size it is measured no more.
 REPORT_MAX = 1_000
 # Bootstrap resamples of the agree row (two coders, benchmarks/coders.py writes them).
@@ -217,6 +222,11 @@ def warm_repeats(command: Command) -> bool:
 
 def warmup_for(size: int) -> Callable[[Command], bool]:
     return warm_all if size <= WARM_ALL else warm_repeats
+
+
+def unknown_names(only: Sequence[str]) -> list[str]:
+    """The names in `only` that name no row (a typo, or a row's name before a rename)."""
+    return [name for name in only if name not in ALL_NAMES]
 
 
 def selected(found: Sequence[Command], only: Sequence[str] | None) -> list[Command]:
@@ -672,6 +682,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     only = [name.strip() for name in args.only.split(",")] if args.only else None
+    if only is not None and unknown_names(only):
+        parser.error(f"--only: no row is named {', '.join(map(repr, unknown_names(only)))}; "
+                     f"the rows: {', '.join(ALL_NAMES)}")
     global _spawner
     _spawner = Spawner()
     sizes = [int(size) for size in args.sizes.split(",") if size]
@@ -694,7 +707,7 @@ def main(argv: list[str] | None = None) -> None:
              "worked out in each round and shown as the median (smallest to largest) over the "
              f"rounds. A warm-up run first for every command up to {WARM_ALL:,} studies, above "
              f"that for the ones reading the cache only. Above {BIG:,} studies: no peers, no "
-             "old floor, no audit, agree, figures or report.",
+             "old floor, no matrix, audit, agree, figures or report.",
              *floor_notes(),
              "check-jsonschema: one process per file (its schemas differ), times added up.",
              f"{CACHED}: `peersynth.cache.cached_review` in a fresh process, cache filled by the "
@@ -742,7 +755,7 @@ def main(argv: list[str] | None = None) -> None:
             manuscript = RESULTS_SECTION if label == "shipped" else folder / "manuscript.md"
         rows = Rows(peers=peers and not big, old_floor=not big, startup=label == "shipped",
                     tally=found_commands["tally"], cite=found_commands["cite"],
-                    matrix=found_commands["matrix"], manuscript=manuscript,
+                    matrix=found_commands["matrix"] and not big, manuscript=manuscript,
                     agree=agree and not big, tables=found_commands["characteristics"],
                     figures=found_commands["figure"] and not big,
                     report=found_commands["report"] and size <= REPORT_MAX)

@@ -231,6 +231,14 @@ def test_only_selects_rows_by_name_in_their_order() -> None:
                                                                             run.AUDIT]
 
 
+def test_only_refuses_a_name_no_row_has() -> None:
+    # "C-loader parse" was the old floor's name before it was renamed.
+    assert run.unknown_names([run.FLOOR, "C-loader parse", run.GROWTH]) == ["C-loader parse"]
+    with pytest.raises(SystemExit) as stop:
+        run.main(["--only", "C-loader parse", "--sizes", ""])
+    assert stop.value.code == 2
+
+
 def test_the_floors_run(tmp_path: Path) -> None:
     """Each floor's program parses the shipped review's files and exits 0, silently."""
     files = [str(run.SHIPPED / "studies.yaml"), str(run.SHIPPED / "themes.yaml")]
