@@ -165,10 +165,17 @@ def test_schema_of_each_file() -> None:
     both = json.loads(runner.invoke(app, ["schema"]).stdout)
     assert studies["required"] == ["studies"]
     assert studies["additionalProperties"] is False
-    assert set(both) == {"studies.yaml", "themes.yaml"}
+    assert set(both) == {"studies.yaml", "themes.yaml", "findings.yaml"}
     assert both["studies.yaml"] == studies
     theme = both["themes.yaml"]["$defs"]["Theme"]
     assert theme["required"] == ["id", "label"]
+    findings = json.loads(runner.invoke(app, ["schema", "findings"]).stdout)
+    assert findings == both["findings.yaml"]
+    assert findings["title"] == "peersynth findings.yaml"
+    assert findings["required"] == ["findings"]
+    finding = findings["$defs"]["Finding"]
+    assert finding["required"] == ["id", "finding", "themes"]
+    assert finding["additionalProperties"] is False
 
 
 def test_version() -> None:

@@ -111,6 +111,7 @@ def validate(
 class SchemaFile(str, Enum):
     studies = "studies"
     themes = "themes"
+    findings = "findings"
 
 
 @app.command()
@@ -118,22 +119,28 @@ class SchemaFile(str, Enum):
 def schema(
     which: Annotated[
         Optional[SchemaFile],  # noqa: UP045
-        typer.Argument(help="studies or themes; both (as one JSON object) when left out."),
+        typer.Argument(help="studies, themes or findings; all three (as one JSON object) "
+                            "when left out."),
     ] = None,
 ) -> None:
-    """Print the JSON Schema of studies.yaml or themes.yaml, for editors and other validators.
+    """Print the JSON Schema of studies.yaml, themes.yaml or findings.yaml, for editors and
+    other validators.
 
     **Examples**
 
         peersynth schema studies > studies.schema.json
 
+        peersynth schema findings > findings.schema.json
+
         peersynth schema
     """
+    from peersynth.confidence.models import FindingsFile
     from peersynth.models import StudiesFile, ThemesFile
 
     schemas = {
         SchemaFile.studies: StudiesFile.model_json_schema(),
         SchemaFile.themes: ThemesFile.model_json_schema(),
+        SchemaFile.findings: FindingsFile.model_json_schema(),
     }
     for name, body in schemas.items():
         body["$schema"] = "https://json-schema.org/draft/2020-12/schema"
