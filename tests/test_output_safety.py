@@ -10,9 +10,12 @@ and a bidi override makes text read in another order than it is stored.
 from __future__ import annotations
 
 import csv
+import html as html_module
 import io
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -336,3 +339,28 @@ def test_a_project_is_written_with_controls_in_its_values(hostile: Path, tmp_pat
     assert result.exit_code == 0, result.stderr
     assert_safe(result.stdout)
     assert_safe(result.stderr)
+
+
+# markdown: text from the review is never markup
+
+
+MARKUP = "<img src=x onerror=alert(1)> &amp; A|B `c` \\ end"
+
+
+def test_a_markdown_cell_shows_markup_as_text() -> None:
+    out = render.markdown(Grid(["Theme"], [[MARKUP]], "l", depths=[1]))
+    row = out.splitlines()[2]
+    # The em space that indents a subtheme is the only entity the table writes itself.
+    assert row == ("| &emsp;&lt;img src=x onerror=alert(1)> &amp;amp; A\\|B \\`c\\` "
+                   "\\\\ end |")
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+def test_pandoc_renders_a_markdown_table_cell_as_the_text_written(tmp_path: Path) -> None:
+    out = render.markdown(Grid(["Theme", "n"], [[MARKUP, "1"]], "lr"))
+    html = subprocess.run(["pandoc", "-f", "gfm", "-t", "html"], input=out, text=True,
+                          capture_output=True, check=True).stdout
+    assert "<img" not in html
+    cell = re.search(r"<td[^>]*>(.*?)</td>", html, re.S)
+    assert cell is not None
+    assert html_module.unescape(cell.group(1)).strip() == MARKUP

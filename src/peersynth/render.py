@@ -24,8 +24,8 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
 
 from peersynth.analysis import (
     EN_DASH,
@@ -334,17 +334,29 @@ def table(grid: Grid, is_terminal: bool, width: int | None = None,
     return styled(grid, columns)
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+# '&' that would start an entity: '&amp;' in a label must not read as '&'.
+_MD_ENTITY: Final = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
+def md_cell(text: str) -> str:
+    """`text` as a markdown table cell shows it: no HTML ('<' as '&lt;'), no entity, no
+    code span, and a '|' that does not end the cell."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return _MD_ENTITY.sub("&amp;", text).replace("<", "&lt;")
 
 
 def markdown(grid: Grid) -> str:
-    # Leading spaces vanish from a markdown cell, so subthemes are indented with em spaces.
-    rows = _indented(grid, "&emsp;")
-    lines = ["| " + " | ".join(_md_cell(h) for h in grid.headers) + " |",
+    # Cells are escaped before indenting: leading spaces vanish from a markdown cell, so
+    # subthemes are indented with em spaces, the only markup a cell is given.
+    shown = replace(
+        grid, headers=[md_cell(h) for h in grid.headers],
+        rows=[[md_cell(cell) for cell in row] for row in grid.rows],
+        totals=None if grid.totals is None else [md_cell(cell) for cell in grid.totals])
+    rows = _indented(shown, "&emsp;")
+    lines = ["| " + " | ".join(shown.headers) + " |",
              "|" + "|".join({"l": "---", "r": "---:", "c": ":---:"}[a] for a in grid.align) + "|"]
     for index, row in enumerate(rows):
-        cells = [_md_cell(cell) for cell in row]
+        cells = list(row)
         if index in grid.headings and cells and row[0].strip():
             indent = "&emsp;" * _depth(grid, index)
             cells[0] = f"{indent}**{cells[0][len(indent):]}**"

@@ -13,6 +13,7 @@ from enum import Enum
 
 from peersynth.audit.judge import Audit, Finding
 from peersynth.escape import json_safe, visible
+from peersynth.render import md_cell
 
 
 class AuditFormat(str, Enum):
@@ -85,8 +86,7 @@ def _cell(text: str | None) -> str:
     """Text for a Markdown table cell: one line, pipes and backticks escaped."""
     if text is None:
         return ""
-    return visible(_quoted(text)).replace("\\", "\\\\").replace("|", "\\|") \
-        .replace("`", "\\`").replace("<", "&lt;")
+    return md_cell(visible(_quoted(text)))
 
 
 def as_markdown(result: Audit) -> str:
