@@ -208,6 +208,9 @@ INTERRUPTED = "peersynth: interrupted"
     ("typer.main", "get_command", "recursion", 3, STACK),
     ("peersynth.cli.common", "cached_review", "interrupt", 130, INTERRUPTED),
     ("typer.main", "get_command", "interrupt", 130, INTERRUPTED),
+    # While the command's module is imported (Ctrl-C during a slow first import).
+    ("importlib", "import_module", "interrupt", 130, INTERRUPTED),
+    ("importlib", "import_module", "memory", 3, MEMORY),
 ])
 def test_failures_anywhere_end_with_one_line(review: Path, module: str, name: str, error: str,
                                              code: int, message: str) -> None:

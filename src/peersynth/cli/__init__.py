@@ -185,8 +185,6 @@ def register(argv: list[str] | None = None) -> None:
 def main() -> None:
     """Entry point of the `peersynth` command: every way a run ends is one message at most
     and an exit code from docs/format.md, never a traceback (see `common.ending`)."""
-    register(sys.argv[1:])
-
     _forgiving_streams()
     # A run builds a review of up to millions of small objects, none in reference cycles,
     # and ends soon after: the cyclic collector would only rescan them again and again
@@ -194,6 +192,8 @@ def main() -> None:
     gc.disable()
     found: common.Ending | None = None
     try:
+        # Inside: a Ctrl-C while a command's module is imported ends as one in the command.
+        register(sys.argv[1:])
         app()
         code = 0
     except SystemExit as stop:
