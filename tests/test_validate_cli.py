@@ -124,6 +124,21 @@ def test_missing_folder_exits_3_with_a_hint(tmp_path: Path) -> None:
     assert "peersynth init" in result.stderr
 
 
+def test_run_inside_a_review_folder_without_data_suggests_the_folder_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new user runs `peersynth validate` in the folder `init` made: the default
+    # folder ./data is not there, but the review is.
+    folder = assemble(VALID / "minimal", tmp_path / "review")
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("PEERSYNTH_DATA", raising=False)
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "peersynth: review folder data does not exist\n"
+        "  hint: the current folder holds studies.yaml: give it as the review folder, "
+        "'.' (e.g. `peersynth validate .`), or pass --data DIR\n")
+
+
 def test_missing_file_exits_3(tmp_path: Path) -> None:
     folder = tmp_path / "review"
     folder.mkdir()

@@ -171,6 +171,12 @@ def read_review(folder: Path, limits: Limits) -> ReviewFiles:
     """Read both files of `folder` once. A missing or unreadable folder or file stops the
     tool (PeersynthError, exit 3) with what to do next."""
     if not folder.exists():
+        if not folder.is_absolute() and (Path.cwd() / STUDIES_FILE).is_file():
+            # Run inside a review folder, where the default ./data is not.
+            raise PeersynthError(
+                f"review folder {folder.as_posix()} does not exist",
+                f"the current folder holds {STUDIES_FILE}: give it as the review folder, "
+                "'.' (e.g. `peersynth validate .`), or pass --data DIR")
         raise PeersynthError(f"review folder {folder.as_posix()} does not exist",
                              "pass --data DIR, or create one with `peersynth init DIR`")
     if not folder.is_dir():
