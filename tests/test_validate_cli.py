@@ -515,3 +515,17 @@ def test_an_attribute_spelt_unlike_its_vocabulary_is_still_checked(tmp_path: Pat
     assert codes == ["warning[near-duplicate]", "error[not-in-vocabulary]"]
     assert ":7:27: error[not-in-vocabulary] 'comunity' is not in the setting vocabulary" \
         in result.stdout
+
+
+def test_the_summary_names_every_file_checked(tmp_path: Path) -> None:
+    # The shipped review has findings.yaml and names its bibliography: both are checked.
+    folder = tmp_path / "review"
+    shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns("coders"))
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 0, result.stderr
+    shown = folder.as_posix()
+    assert result.stderr == (f"{shown}: valid ({shown}/studies.yaml, {shown}/themes.yaml, "
+                             f"{shown}/findings.yaml and {shown}/references.bib)\n")
+    (folder / "findings.yaml").unlink()
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.stderr.endswith(f"/themes.yaml and {shown}/references.bib)\n")

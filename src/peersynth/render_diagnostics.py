@@ -22,7 +22,8 @@ def summary(report: Report, strict: bool) -> str:
     """One line for people: what was checked and what was found."""
     folder = visible(report.folder.as_posix())
     if not report.diagnostics:
-        return f"{folder}: valid ({' and '.join(report.files)})"
+        *others, last = (visible(name) for name in (*report.files, *report.read_with))
+        return f"{folder}: valid ({', '.join(others)} and {last})"
     errors = f"{report.errors} error{'s' * (report.errors != 1)}"
     warnings = f"{report.warnings} warning{'s' * (report.warnings != 1)}"
     verdict = "valid" if report.passed(strict) else "invalid"

@@ -32,6 +32,9 @@ class Report:
     # Other files the review was read with (its bibliography): the name the review gives
     # and the sha256 of the bytes read, so the cache can tell when one has changed.
     extras: tuple[tuple[str, str], ...] = ()
+    # The other files read with the two, as diagnostics name them (findings.yaml, the
+    # bibliography), so that the summary says everything that was checked.
+    read_with: tuple[str, ...] = ()
 
     @property
     def errors(self) -> int:
