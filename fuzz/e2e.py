@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fuzz.mutate import BESIDE, MAX_FILE_BYTES, ROOT, Review
+from fuzz.mutate import BESIDE, FINDINGS, MAX_FILE_BYTES, ROOT, Review
 from fuzz.oracle import Finding, RunResult, check_run, check_variant, output_cap
 
 Launcher = Literal["fork", "exec"]
@@ -76,7 +76,7 @@ class Variant:
 
     command: Literal["validate", "tally", "cite", "cite-theme", "matrix", "studies",
                      "characteristics", "evidence", "references", "audit", "agree",
-                     "figure", "flow", "report", "export"]
+                     "figure", "flow", "report", "export", "findings"]
     fmt: str
 
     @property
@@ -107,6 +107,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("report", "html"),
     # qdc prints the codebook; qdpx and sheet write a file (--force: each run replaces it).
     *(Variant("export", kind) for kind in ("qdc", "qdpx", "sheet")),
+    *(Variant("findings", fmt) for fmt in TABLES),
 )
 BASELINE = Variant("validate", "json")
 
@@ -134,6 +135,7 @@ _OPTIONS: dict[str, list[list[str]]] = {
     "flow": [[]],
     "report": [[]],
     "export": [[]],
+    "findings": [[], [], ["--profile"], ["--style", "author-year"], ["--style", "pandoc"]],
 }
 # The files `audit` and `agree` read besides the review, written into every input's folder
 # (see `companions`): the shipped Results section, and a second coder's file.
@@ -412,9 +414,11 @@ def run_input(prepared: Prepared, review: Review, folder: Path, limits: Mapping[
     """Write `review` into `folder` and run the baseline and `count` sampled variants on it."""
     for name, data in {**BESIDE, **companions(review), **review.files()}.items():
         (folder / name).write_bytes(data)
-    size = len(review.studies) + len(review.themes)
+    if review.findings is None:  # not the previous input's, in a folder used again
+        (folder / FINDINGS).unlink(missing_ok=True)
+    size = review.size
     max_bytes = limits.get("max_file_bytes", 64 * 2**20)
-    under_limit = max(len(review.studies), len(review.themes)) <= max_bytes
+    under_limit = max(map(len, review.files().values())) <= max_bytes
     cap = output_cap(size)
     env = base_env(prepared.scratch, limits)
     outcome = InputOutcome()

@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # into every input's folder, unmutated, so a review that names one still finds it.
 BESIDE: dict[str, bytes] = {"references.bib": (ROOT / "data" / "references.bib").read_bytes()}
 FILES = ("studies.yaml", "themes.yaml")
+FINDINGS = "findings.yaml"
+# How often an input whose review has a findings.yaml gets that file mutated too.
+MUTATE_FINDINGS = 0.3
 
 Mutator = Callable[[random.Random, bytes], bytes]
 # A mutation that would make a file larger than this is not applied.
@@ -27,21 +30,30 @@ MAX_FILE_BYTES = 8 * 2**20
 
 @dataclass(frozen=True)
 class Review:
-    """One input: the bytes of both files, and what was done to make them."""
+    """One input: the bytes of both files (and of findings.yaml, when the review it was
+    made from has one), and what was done to make them."""
 
     studies: bytes
     themes: bytes
     steps: tuple[str, ...] = ()
+    findings: bytes | None = None
 
     def files(self) -> dict[str, bytes]:
-        return {"studies.yaml": self.studies, "themes.yaml": self.themes}
+        both = {"studies.yaml": self.studies, "themes.yaml": self.themes}
+        return both if self.findings is None else {**both, FINDINGS: self.findings}
+
+    @property
+    def size(self) -> int:
+        return len(self.studies) + len(self.themes) + len(self.findings or b"")
 
 
 def seed_reviews(root: Path = ROOT) -> list[Review]:
     """The valid reviews every input starts from, in a fixed order."""
     folders = [root / "data", *sorted(p for p in (root / "tests/data/valid").iterdir()
                                       if p.is_dir())]
-    return [Review((folder / FILES[0]).read_bytes(), (folder / FILES[1]).read_bytes())
+    return [Review((folder / FILES[0]).read_bytes(), (folder / FILES[1]).read_bytes(),
+                   findings=(folder / FINDINGS).read_bytes()
+                   if (folder / FINDINGS).is_file() else None)
             for folder in folders if all((folder / name).is_file() for name in FILES)]
 
 
@@ -605,4 +617,15 @@ def mutate(seeds: list[Review], seed: int, index: int) -> Review:
         if len(mutated) <= MAX_FILE_BYTES:
             files[which] = mutated
             steps.append(f"{name}:{FILES[which]}")
-    return Review(files[0], files[1], tuple(steps))
+    # findings.yaml from a generator of its own, so the two files' mutations are those
+    # of the runs made before the file was fuzzed.
+    findings = base.findings
+    other = random.Random(f"findings:{seed}:{index}")
+    if findings is not None and other.random() < MUTATE_FINDINGS:
+        for _ in range(other.choice([1, 1, 2, 3])):
+            name = other.choices(names, weights)[0]
+            mutated = MUTATORS[name](other, findings)
+            if len(mutated) <= MAX_FILE_BYTES:
+                findings = mutated
+                steps.append(f"{name}:{FINDINGS}")
+    return Review(files[0], files[1], tuple(steps), findings)

@@ -42,7 +42,7 @@ if __package__ in (None, ""):  # run as a script: python fuzz/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzz import e2e
-from fuzz.mutate import BESIDE, ROOT, Review, limits_for, mutate, seed_reviews
+from fuzz.mutate import BESIDE, FINDINGS, ROOT, Review, limits_for, mutate, seed_reviews
 from fuzz.oracle import KINDS, Finding, check_review
 from peersynth.loading import Limits
 
@@ -78,6 +78,8 @@ VALIDATE = Mode()
 def write_review(folder: Path, review: Review) -> None:
     for name, data in {**BESIDE, **review.files()}.items():
         (folder / name).write_bytes(data)
+    if review.findings is None:  # not the previous input's, in a folder used again
+        (folder / FINDINGS).unlink(missing_ok=True)
 
 
 def _peak_rss_mb() -> float:
@@ -101,7 +103,7 @@ class Outcome:
 def run_one(seeds: list[Review], seed: int, index: int, folder: Path,
             mode: Mode = VALIDATE, prepared: e2e.Prepared | None = None) -> Outcome:
     review = mutate(seeds, seed, index)
-    size = len(review.studies) + len(review.themes)
+    size = review.size
     start = time.perf_counter()
     if mode.name == "e2e":
         assert prepared is not None

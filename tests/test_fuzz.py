@@ -64,6 +64,28 @@ def test_every_seed_is_valid(seeds: list[Review], tmp_path: Path) -> None:
         assert check_review(tmp_path, review.files()) == []
 
 
+def test_findings_yaml_is_fuzzed_where_the_review_has_one(seeds: list[Review],
+                                                           tmp_path: Path) -> None:
+    with_findings = [review for review in seeds if review.findings is not None]
+    assert with_findings
+    assert with_findings[0] == seeds[0]  # the shipped review has one
+    inputs = [mutate(seeds, SEED, index) for index in range(300)]
+    mutated = [r for r in inputs if any(step.endswith(":findings.yaml") for step in r.steps)]
+    # About 0.3 of the inputs made from a review with a findings.yaml.
+    made_from = [r for r in inputs if r.findings is not None]
+    assert 0.15 * len(made_from) < len(mutated) < 0.45 * len(made_from)
+    assert any(r.findings != seeds[0].findings for r in mutated)
+    # The folder is used again by the next input: a findings.yaml left over is removed.
+    write_review(tmp_path, mutated[0])
+    assert (tmp_path / "findings.yaml").read_bytes() == mutated[0].findings
+    bare = next(r for r in inputs if r.findings is None)
+    write_review(tmp_path, bare)
+    assert not (tmp_path / "findings.yaml").exists()
+    assert bare.size == len(bare.studies) + len(bare.themes)
+    assert mutated[0].size == len(mutated[0].studies) + len(mutated[0].themes) + len(
+        mutated[0].findings or b"")
+
+
 def test_inputs_are_the_same_for_the_same_seed_and_index(seeds: list[Review]) -> None:
     assert mutate(seeds, 7, 42) == mutate(seeds, 7, 42)
     assert mutate(seeds, 7, 42) != mutate(seeds, 7, 43)
