@@ -672,6 +672,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="measure the peersynth package in this folder instead "
                              "(put first on PYTHONPATH), e.g. a tree with patches applied")
     parser.add_argument("--no-peers", action="store_true", help="skip check-jsonschema, yamllint")
+    parser.add_argument("--peers-up-to", type=int, default=BIG, metavar="N",
+                        help=f"time the peers only up to N studies (default {BIG:,}; 0: on "
+                             "the shipped review only, where they take seconds, not minutes)")
     parser.add_argument("--only", default=None,
                         help="comma-separated command names as the table shows them, e.g. "
                              f"'{FLOOR},{TALLY},{AUDIT}': measure only these rows ('{GROWTH}' "
@@ -751,7 +754,8 @@ def main(argv: list[str] | None = None) -> None:
         manuscript = None
         if audit and not big:
             manuscript = RESULTS_SECTION if label == "shipped" else folder / "manuscript.md"
-        rows = Rows(peers=peers and not big, old_floor=not big, startup=label == "shipped",
+        with_peers = peers and size <= min(args.peers_up_to, BIG)
+        rows = Rows(peers=with_peers, old_floor=not big, startup=label == "shipped",
                     tally=found_commands["tally"], cite=found_commands["cite"],
                     matrix=found_commands["matrix"] and not big, manuscript=manuscript,
                     agree=agree and not big, tables=found_commands["characteristics"],
