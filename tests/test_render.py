@@ -281,6 +281,21 @@ def test_matrix_plain(review: Review) -> None:
     assert lines[8].split() == ["Total", "3", "2", "2", "5", "1"]
 
 
+@pytest.mark.parametrize("rollup", [True, False])
+def test_the_plain_matrix_is_the_plain_table_of_its_grid(review: Review, tmp_path: Path,
+                                                          rollup: bool) -> None:
+    # Written straight from the booleans for speed, it must print what the generic plain
+    # table prints: with and without refs, wide and escaped labels, the shipped review.
+    from test_output_safety import HOSTILE_STUDIES, HOSTILE_THEMES
+
+    hostile = load(write_review(tmp_path / "hostile", HOSTILE_STUDIES, HOSTILE_THEMES))
+    valid = sorted(p for p in (DATA.parent / "tests/data/valid").iterdir() if p.is_dir())
+    for each in (review, load(DATA), hostile, *map(load, valid)):
+        result = analysis.matrix(each, rollup=rollup)
+        assert render.render_matrix(result, TableFormat.table) == render.plain(
+            render.matrix_grid(result))
+
+
 def test_matrix_csv(review: Review) -> None:
     rows = parse_csv(render.render_matrix(analysis.matrix(review, rollup=False),
                                           TableFormat.csv))

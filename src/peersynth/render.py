@@ -601,11 +601,49 @@ def render_matrix(result: Matrix, fmt: TableFormat, is_terminal: bool = False,
             *([row.ref, row.id, row.label, *(int(hit) for hit in row.cells), row.total]
               for row in result.rows),
             ["", "", "Total", *(t.n for t in result.themes), ""]])
-    grid = matrix_grid(result)
     columns = terminal_width(width) if is_terminal and fmt is TableFormat.table else None
+    if fmt is TableFormat.table and columns is None:
+        return _matrix_plain(result)
+    grid = matrix_grid(result)
     if columns is not None:
         return _matrix_on_terminal(result, grid, columns, note)
     return grid_as(grid, fmt, is_terminal, width, note, packages="booktabs, amssymb")
+
+
+def _matrix_plain(result: Matrix) -> str:
+    """`plain(matrix_grid(result))`, written from the matrix's booleans: each row's marks
+    are picked from the column's two padded texts in C, with no grid of millions of cells
+    (10,000 studies by 200 themes)."""
+    with_ref = any(row.ref is not None for row in result.rows)
+    lead = Grid(["Ref", "Study"] if with_ref else ["Study"],
+                [[str(row.ref) if row.ref is not None else "", row.label] if with_ref
+                 else [row.label] for row in result.rows],
+                "rl" if with_ref else "l", totals=["", "Total"] if with_ref else ["Total"])
+    end = Grid([ROW_TOTAL], [[str(row.total)] for row in result.rows], "r", totals=[""])
+    labels = _visible_cells([theme.label for theme in result.themes])
+    totals = [str(theme.n) for theme in result.themes]
+    lead_widths = [max(map(_width, {*column})) for column in
+                   zip(lead.headers, *lead.rows, lead.totals or [], strict=True)]
+    end_width = max(map(_width, {ROW_TOTAL, "", *(row[0] for row in end.rows)}))
+    mark_widths = [max(_width(label), _width(n), _width(CHECK)) for label, n in
+                   zip(labels, totals, strict=True)]
+    marks = [(_pad("", width, "c"), _pad(CHECK, width, "c")) for width in mark_widths]
+
+    def line(first: Sequence[str], middle: Sequence[str], last: str) -> str:
+        cells = [_pad(cell, width, align) for cell, width, align in
+                 zip(first, lead_widths, lead.align, strict=True)]
+        return "  ".join([*cells, *middle, _pad(last, end_width, "r")]).rstrip() + "\n"
+
+    pick = tuple.__getitem__
+    rule = "  ".join("-" * width for width in [*lead_widths, *mark_widths, end_width]) + "\n"
+    body = [line(first, list(map(pick, marks, row.cells)), last[0])
+            for first, row, last in zip(lead.rows, result.rows, end.rows, strict=True)]
+    return "".join([
+        line(lead.headers, [_pad(label, width, "c") for label, width in
+                            zip(labels, mark_widths, strict=True)], ROW_TOTAL),
+        rule, *body, rule,
+        line(lead.totals or [], [_pad(n, width, "c") for n, width in
+                                 zip(totals, mark_widths, strict=True)], "")])
 
 
 def matrix_grid(result: Matrix) -> Grid:
