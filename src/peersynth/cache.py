@@ -68,8 +68,7 @@ CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 # 5: studies' key, doi and journal, and the review's bibliography.
 # 6: the whole PRISMA 2020 flow, sources and reasons as [name, n] pairs.
 # 7: findings.yaml (the review's findings_file) and studies' appraisal.
-# 8: the names of the other files read (findings.yaml, the bibliography).
-FORMAT: Final = 8
+FORMAT: Final = 7
 _MAGIC: Final = "peersynth-cache"
 
 
@@ -285,9 +284,8 @@ def _sound_body() -> Callable[[Any], bool]:
 
     def sound(content: Any) -> bool:
         if not (type(content) is dict
-                and content.keys() == {"files", "read_with", "diagnostics", "omitted", "review"}
-                and files([content["files"]]) and files([content["read_with"]])
-                and review([content["review"]])
+                and content.keys() == {"files", "diagnostics", "omitted", "review"}
+                and files([content["files"]]) and review([content["review"]])
                 and omitted([content["omitted"]])):
             return False
         rows = content["diagnostics"]
@@ -319,7 +317,6 @@ def _encode(report: Report, digest: str) -> bytes:
     assert report.review is not None
     body = json.dumps({
         "files": list(report.files),
-        "read_with": list(report.read_with),
         "diagnostics": [[d.code, d.severity.value, d.file, d.line, d.column, d.message, d.hint]
                         for d in report.diagnostics],
         "omitted": [list(astuple(o)) for o in report.omitted],
@@ -359,7 +356,6 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
         if not _consistent(review):
             return None
         files = tuple(content["files"])
-        read_with = tuple(content["read_with"])
         extras = header.get("extras")
         if not (type(extras) is list and all(
                 type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)
@@ -371,7 +367,7 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
     if any(o.errors for o in omitted):  # a review with errors is never cached
         return None
     return Report(folder, files, diagnostics, review, omitted,
-                  tuple((name, sha) for name, sha in extras), read_with)
+                  tuple((name, sha) for name, sha in extras))
 
 
 def _extras_unchanged(report: Report, files: ReviewFiles, limits: Limits) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peersynth.diagnostics import Diagnostic, Severity
+from peersynth.files import FINDINGS_FILE, display_name
 from peersynth.review import Review
 
 
@@ -32,9 +33,14 @@ class Report:
     # Other files the review was read with (its bibliography): the name the review gives
     # and the sha256 of the bytes read, so the cache can tell when one has changed.
     extras: tuple[tuple[str, str], ...] = ()
-    # The other files read with the two, as diagnostics name them (findings.yaml, the
-    # bibliography), so that the summary says everything that was checked.
-    read_with: tuple[str, ...] = ()
+
+    @property
+    def read_with(self) -> tuple[str, ...]:
+        """The other files a sound review was read with, as diagnostics name them:
+        findings.yaml, then the bibliography (the summary names every file checked)."""
+        findings = self.review is not None and self.review.findings_file is not None
+        return (((display_name(self.folder, FINDINGS_FILE),) if findings else ())
+                + tuple(display_name(self.folder, name) for name, _ in self.extras))
 
     @property
     def errors(self) -> int:

@@ -893,11 +893,7 @@ def _validate_folder(folder: Path, limits: Limits, files: ReviewFiles,
                         findings.record if findings is not None else None)
     extras = tuple((name, hashlib.sha256(data).hexdigest())
                    for name, data in files.extras.items() if isinstance(data, bytes))
-    read_with = ((_display(folder, FINDINGS_FILE),) if files.findings is not None else ()) + \
-        tuple(_display(folder, name) for name, data in files.extras.items()
-              if isinstance(data, bytes))
-    return Report(folder, names, tuple(diagnostics), review, tuple(omitted), extras,
-                  read_with)
+    return Report(folder, names, tuple(diagnostics), review, tuple(omitted), extras)
 
 
 def _findings(files: ReviewFiles, name: str, limits: Limits,
