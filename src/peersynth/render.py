@@ -619,12 +619,12 @@ def _matrix_plain(result: Matrix) -> str:
                 [[str(row.ref) if row.ref is not None else "", row.label] if with_ref
                  else [row.label] for row in result.rows],
                 "rl" if with_ref else "l", totals=["", "Total"] if with_ref else ["Total"])
-    end = Grid([ROW_TOTAL], [[str(row.total)] for row in result.rows], "r", totals=[""])
+    row_totals = [str(row.total) for row in result.rows]
     labels = _visible_cells([theme.label for theme in result.themes])
     totals = [str(theme.n) for theme in result.themes]
     lead_widths = [max(map(_width, {*column})) for column in
                    zip(lead.headers, *lead.rows, lead.totals or [], strict=True)]
-    end_width = max(map(_width, {ROW_TOTAL, "", *(row[0] for row in end.rows)}))
+    end_width = max(map(_width, {ROW_TOTAL, *row_totals}))
     mark_widths = [max(_width(label), _width(n), _width(CHECK)) for label, n in
                    zip(labels, totals, strict=True)]
     marks = [(_pad("", width, "c"), _pad(CHECK, width, "c")) for width in mark_widths]
@@ -636,8 +636,8 @@ def _matrix_plain(result: Matrix) -> str:
 
     pick = tuple.__getitem__
     rule = "  ".join("-" * width for width in [*lead_widths, *mark_widths, end_width]) + "\n"
-    body = [line(first, list(map(pick, marks, row.cells)), last[0])
-            for first, row, last in zip(lead.rows, result.rows, end.rows, strict=True)]
+    body = [line(first, list(map(pick, marks, row.cells)), last)
+            for first, row, last in zip(lead.rows, result.rows, row_totals, strict=True)]
     return "".join([
         line(lead.headers, [_pad(label, width, "c") for label, width in
                             zip(labels, mark_widths, strict=True)], ROW_TOTAL),
