@@ -382,9 +382,9 @@ def test_no_cache_gives_the_same_result(folder: Path, command: str) -> None:
 
 def test_table_on_a_terminal_is_a_rich_table(folder: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from peersynth.cli import reporting
+    from peersynth.cli import common
 
-    monkeypatch.setattr(reporting, "_is_terminal", lambda: True)
+    monkeypatch.setattr(common, "is_terminal", lambda: True)
     out = ok("tally", "--data", folder)
     assert "─" in out
     assert "Insurance cover" in out
@@ -407,10 +407,10 @@ def test_encoding_without_an_en_dash_replaces_it(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize("command", ["tally", "cite", "matrix", "studies"])
 def test_a_table_too_wide_for_the_terminal_says_so(folder: Path, command: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from peersynth.cli import app, reporting
+    from peersynth.cli import app, common
     from reviewkit import runner
 
-    monkeypatch.setattr(reporting, "_is_terminal", lambda: True)
+    monkeypatch.setattr(common, "is_terminal", lambda: True)
     result = runner.invoke(app, [command, "--data", str(folder)], env={"COLUMNS": "20"})
     assert result.exit_code == 0, result.stderr
     assert "peersynth: note: the table needs " in result.stderr

@@ -17,9 +17,11 @@ from peersynth.cli.common import (
     emit,
     handles_errors,
     load_review,
+    note,
     say,
+    to_terminal,
 )
-from peersynth.cli.reporting import _is_terminal, _note, _note_unmatched, find_theme
+from peersynth.cli.reporting import _note_unmatched, find_theme
 from peersynth.diagnostics import Diagnostic
 from peersynth.errors import UsageError
 from peersynth.report import Omitted
@@ -156,8 +158,8 @@ def agree(
                 "checked")
             raise typer.Exit(1)
         outcome = reconcile(result, final.coders[0], read.coders, review, themes, studies)
-        emit(render_reconciliation(result, outcome, fmt.value, is_terminal=_is_terminal(),
-                                   note=_note))
+        emit(render_reconciliation(result, outcome, fmt.value, is_terminal=to_terminal(),
+                                   note=note))
         return
     emit(render_agreement(result, fmt.value, worksheet_only=worksheet,
-                          is_terminal=_is_terminal(), note=_note))
+                          is_terminal=to_terminal(), note=note))

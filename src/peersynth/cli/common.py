@@ -10,15 +10,19 @@ import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Final, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Final, Optional, ParamSpec, TypeVar
 
 import typer
 
 from peersynth.cache import cached_review
+from peersynth.choices import TableFormat
 from peersynth.errors import PeersynthError, UsageError
 from peersynth.escape import visible
 from peersynth.files import DATA_ENV
 from peersynth.review import Review
+
+if TYPE_CHECKING:
+    from peersynth.render import Grid
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -145,6 +149,37 @@ def say(message: str) -> None:
         # Any control character the message quotes is shown escaped.
         stream.write(visible(message) + "\n")
         stream.flush()
+
+
+# The --format of the commands that print a table (tally, matrix, studies, characteristics,
+# evidence, findings).
+FormatOption = Annotated[
+    TableFormat,
+    typer.Option("--format", "-f",
+                 help="table (rich on a terminal, plain text when piped), markdown, csv, "
+                      "json, latex (booktabs) or docx (a Word table; needs --output)."),
+]
+
+
+def note(text: str) -> None:
+    """A note from a renderer (a table too wide for the terminal, printed plain), on stderr."""
+    say(f"peersynth: note: {text}")
+
+
+def is_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
+
+
+def to_terminal(output: Path | None = None) -> bool:
+    """Whether the result goes to a terminal: not to --output, nor down a pipe."""
+    return output is None and is_terminal()
+
+
+def word(grid: Grid) -> bytes:
+    """A grid as a Word document (python-docx is loaded only here)."""
+    from peersynth.render_docx import document
+
+    return document([grid])
 
 
 def emit(text: str) -> None:

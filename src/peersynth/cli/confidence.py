@@ -14,15 +14,18 @@ from peersynth.cli.common import (
     DataOption,
     FolderArgument,
     ForceOption,
+    FormatOption,
     NoCacheOption,
     OutputOption,
     check_output,
     deliver,
     handles_errors,
     load_review,
+    note,
     pick_folder,
+    to_terminal,
+    word,
 )
-from peersynth.cli.reporting import FormatOption, _note, _to_terminal, word
 from peersynth.errors import PeersynthError
 from peersynth.files import FINDINGS_FILE, display_name
 
@@ -88,5 +91,5 @@ def findings(
         deliver(word(profile_grid(found) if profile else soqf_grid(found)), output,
                 force=force)
         return
-    deliver(render(found, fmt, profile=profile, is_terminal=_to_terminal(output), note=_note),
+    deliver(render(found, fmt, profile=profile, is_terminal=to_terminal(output), note=note),
             output, force=force)

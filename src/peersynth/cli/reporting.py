@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -16,6 +15,7 @@ from peersynth.cli.common import (
     DataOption,
     FolderArgument,
     ForceOption,
+    FormatOption,
     NoCacheOption,
     OutputOption,
     check_output,
@@ -23,8 +23,11 @@ from peersynth.cli.common import (
     emit,
     handles_errors,
     load_review,
+    note,
     pick_folder,
     say,
+    to_terminal,
+    word,
 )
 from peersynth.cli.references import (
     CslOption,
@@ -37,42 +40,12 @@ from peersynth.errors import UsageError
 from peersynth.references.numbering import Numbering
 from peersynth.review import Review, Theme
 
-if TYPE_CHECKING:
-    from peersynth.render import Grid
-
-FormatOption = Annotated[
-    TableFormat,
-    typer.Option("--format", "-f",
-                 help="table (rich on a terminal, plain text when piped), markdown, csv, "
-                      "json, latex (booktabs) or docx (a Word table; needs --output)."),
-]
 RollupOption = Annotated[
     bool,
     typer.Option("--rollup/--no-rollup",
                  help="Count a study under a theme when it is coded to the theme or to any "
                       "subtheme below it; --no-rollup counts direct codings only."),
 ]
-
-
-def _note(text: str) -> None:
-    """A note from a renderer (a table too wide for the terminal, printed plain), on stderr."""
-    say(f"peersynth: note: {text}")
-
-
-def _is_terminal() -> bool:
-    return sys.stdout is not None and sys.stdout.isatty()
-
-
-def _to_terminal(output: Path | None) -> bool:
-    """Whether the result goes to a terminal: not to --output, nor down a pipe."""
-    return output is None and _is_terminal()
-
-
-def word(grid: Grid) -> bytes:
-    """A grid as a Word document (python-docx is loaded only here)."""
-    from peersynth.render_docx import document
-
-    return document([grid])
 
 
 def _note_unmatched(review: Review, where: list[tuple[str, str]]) -> None:
@@ -163,7 +136,7 @@ def tally(
                             order=sort)
     _note_unmatched(review, pairs)
     deliver(word(tally_grid(result)) if fmt is TableFormat.docx
-            else render_tally(result, fmt, _to_terminal(output), note=_note),
+            else render_tally(result, fmt, to_terminal(output), note=note),
             output, force=force)
 
 
@@ -254,8 +227,8 @@ def cite(
         result = dataclasses.replace(result, csl=csl.as_posix(), rows=tuple(
             dataclasses.replace(row, citation=analysis.Citation(text))
             for row, text in zip(result.rows, texts, strict=True)))
-    emit(render_citations(result, fmt, single=found is not None, is_terminal=_is_terminal(),
-                          note=_note))
+    emit(render_citations(result, fmt, single=found is not None, is_terminal=to_terminal(),
+                          note=note))
     unnumbered = list(dict.fromkeys(i for row in result.rows for i in row.citation.unnumbered))
     if unnumbered:
         say(f"peersynth: note: no ref number for {', '.join(unnumbered)}, listed as "
@@ -301,7 +274,7 @@ def matrix(
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
     result = analysis.matrix(review, rollup=rollup)
     deliver(word(matrix_grid(result)) if fmt is TableFormat.docx
-            else render_matrix(result, fmt, _to_terminal(output), note=_note),
+            else render_matrix(result, fmt, to_terminal(output), note=note),
             output, force=force)
 
 
@@ -354,7 +327,7 @@ def studies(
     review = load_review(pick_folder(folder, data), no_cache=no_cache)
     result = analysis.characteristics(review, by=by or [], explode=explode)
     deliver(word(characteristics_grid(result)) if fmt is TableFormat.docx
-            else render_characteristics(result, fmt, _to_terminal(output), note=_note),
+            else render_characteristics(result, fmt, to_terminal(output), note=note),
             output, force=force)
 
 

@@ -14,22 +14,19 @@ from peersynth.cli.common import (
     DataOption,
     FolderArgument,
     ForceOption,
+    FormatOption,
     NoCacheOption,
     OutputOption,
     check_output,
     deliver,
     handles_errors,
     load_review,
+    note,
     pick_folder,
-)
-from peersynth.cli.reporting import (
-    FormatOption,
-    _note,
-    _note_unmatched,
-    _to_terminal,
-    find_theme,
+    to_terminal,
     word,
 )
+from peersynth.cli.reporting import _note_unmatched, find_theme
 
 
 @app.command()
@@ -97,7 +94,7 @@ def characteristics(
     result = study_table(review, chosen, where=pairs, group_by=group_by)
     _note_unmatched(review, pairs)
     deliver(word(study_table_grid(result)) if fmt is TableFormat.docx
-            else render_study_table(result, fmt, _to_terminal(output), note=_note),
+            else render_study_table(result, fmt, to_terminal(output), note=note),
             output, force=force)
 
 
@@ -146,5 +143,5 @@ def evidence(
     found = find_theme(review, theme, folder, "evidence")
     result = evidence_table(review, found)
     deliver(word(evidence_grid(result)) if fmt is TableFormat.docx
-            else render_evidence(result, fmt, _to_terminal(output), note=_note),
+            else render_evidence(result, fmt, to_terminal(output), note=note),
             output, force=force)
