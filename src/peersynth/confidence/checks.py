@@ -109,7 +109,7 @@ def _outside_themes(ctx: Context) -> Iterator[Diagnostic]:
     for finding, path in read.findings:
         if finding.studies is None or any(theme not in themes for theme in finding.themes):
             continue
-        held = frozenset[str]().union(*(themes[t].rolled_up_ids for t in finding.themes))
+        held = rules.theme_studies(themes, finding)
         # Codings that could not be read under these themes may name the study.
         maybe = frozenset[str]().union(*(ctx.unreadable_under(paths[t])
                                          for t in finding.themes))
@@ -319,9 +319,7 @@ def _appraisals(ctx: Context) -> Iterator[Diagnostic]:
         item = finding.assessment
         if finding.method != CONQUAL or item is None or not _assessed(item):
             continue
-        held = frozenset[str]().union(*(themes[t].rolled_up_ids
-                                        for t in finding.themes if t in themes))
-        chosen = held if finding.studies is None else held & set(finding.studies)
+        chosen = rules.contributing_ids(themes, finding)
         where = (*path, "method")
         for study_id in sorted(chosen):
             study = by_id.get(study_id)

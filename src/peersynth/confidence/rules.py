@@ -17,13 +17,13 @@ levels (all unsupported). Never below very low.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from peersynth import analysis
 from peersynth.confidence.records import Credibility, Finding
-from peersynth.review import Review, Study
+from peersynth.review import Review, Study, Theme
 
 CONFIDENCE: Final = ("high", "moderate", "low", "very-low")
 NOT_ASSESSED: Final = "not-assessed"
@@ -186,18 +186,23 @@ def conqual(research: str, studies: Sequence[Study], credibility: Credibility) -
 # -- what the coding says of each finding ---------------------------------------------
 
 
-def theme_studies(review: Review, finding: Finding) -> frozenset[str]:
-    """Every study coded to the finding's themes or to a theme below them."""
-    by_id = {theme.id: theme for theme, _ in review.themes_file.walk()}
-    return frozenset[str]().union(*(by_id[theme].rolled_up_ids
-                                    for theme in finding.themes if theme in by_id))
+def theme_studies(themes: Mapping[str, Theme], finding: Finding) -> frozenset[str]:
+    """Every study coded to the finding's themes (of `themes`, by id) or below them."""
+    return frozenset[str]().union(*(themes[theme].rolled_up_ids
+                                    for theme in finding.themes if theme in themes))
+
+
+def contributing_ids(themes: Mapping[str, Theme], finding: Finding) -> frozenset[str]:
+    """The finding's contributing studies: those it lists that its themes hold (validate
+    warns of any other), else every study of its themes."""
+    held = theme_studies(themes, finding)
+    return held if finding.studies is None else held & set(finding.studies)
 
 
 def contributing(review: Review, finding: Finding) -> list[Study]:
-    """The finding's contributing studies in reference order: those it lists that its
-    themes hold (validate warns of any other), else every study of its themes."""
-    held = theme_studies(review, finding)
-    chosen = held if finding.studies is None else held & set(finding.studies)
+    """The finding's contributing studies, in reference order."""
+    chosen = contributing_ids({theme.id: theme for theme, _ in review.themes_file.walk()},
+                              finding)
     return [study for study in review.in_reference_order if study.id in chosen]
 
 
