@@ -150,19 +150,18 @@ def schema(
     emit(json.dumps(out, indent=2) + "\n")
 
 
-# The modules under peersynth.cli that register commands on `app` when imported. A new
-# command module is added here, and nowhere else: `main` and anything that runs the
-# commands in-process (the fuzz harness's launcher) import them through `register`.
-COMMAND_MODULES: tuple[str, ...] = ("agree", "audit", "confidence", "exchange", "figures",
-                                   "references", "report", "reporting", "tables")
-# The module that registers each command, so that a run imports, and typer builds, only
-# the command it runs (a test holds this equal to what the modules register).
+# The module under peersynth.cli that registers each command on `app` when imported, so
+# that a run imports, and typer builds, only the command it runs. A new command is added
+# here, and nowhere else: `main` and anything that runs the commands in-process (the fuzz
+# harness's launcher) import them through `register`; a test holds this equal to what
+# the modules register.
 COMMAND_MODULE: dict[str, str] = {
     "agree": "agree", "audit": "audit", "findings": "confidence", "export": "exchange",
     "import": "exchange", "figure": "figures", "flow": "figures", "references": "references",
     "report": "report", "tally": "reporting", "cite": "reporting", "matrix": "reporting",
     "studies": "reporting", "init": "reporting", "characteristics": "tables",
     "evidence": "tables"}
+COMMAND_MODULES: tuple[str, ...] = tuple(sorted(set(COMMAND_MODULE.values())))
 _HERE = ("validate", "schema")
 
 
