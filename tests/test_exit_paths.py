@@ -112,6 +112,16 @@ def test_stderr_closed_on_a_valid_review_exits_0(review: Path) -> None:
     assert b"\neducation-and-training,Education and training,0,12,16,75" in result.stdout
 
 
+def test_stderr_closed_a_figure_with_a_warning_exits_0(review: Path) -> None:
+    # The figure's font lacks the CJK glyphs: its warning has nowhere to go, and is dropped.
+    themes = review / "themes.yaml"
+    themes.write_text(themes.read_text(encoding="utf-8").replace(
+        "label: Role clarity", 'label: "Role \u65e5\u672c clarity"', 1), encoding="utf-8")
+    result = in_shell("2>&-", "figure", "tally", review, "--no-cache")
+    assert result.returncode == 0
+    assert result.stdout.startswith(b"<?xml")
+
+
 def test_stderr_closed_on_an_invalid_review_still_exits_1(review: Path) -> None:
     (review / "themes.yaml").write_text("themes:\n  - id: x\n    label: X\n"
                                         "    studies: [nobody]\n", encoding="utf-8")

@@ -11,7 +11,9 @@ with character references, so values read back exactly.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 
 # C0 controls, DEL and C1 controls; Unicode's line and paragraph separators; the bidi
 # embeddings, overrides and isolates (the "Trojan Source" characters); lone surrogates,
@@ -68,3 +70,16 @@ def xml_safe(text: str) -> str:
 def has_unsafe(text: str) -> bool:
     """Whether `visible` would change `text`."""
     return not text.isprintable() and _UNSAFE.search(text) is not None
+
+
+def say(message: str) -> None:
+    """A message for people, on stderr; dropped when there is no stderr to write to
+    (closed, or full): a message must never be what makes a run fail."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    # MemoryError: a message that cannot be made for lack of memory is dropped.
+    with contextlib.suppress(OSError, ValueError, MemoryError):
+        # Any control character the message quotes is shown escaped.
+        stream.write(visible(message) + "\n")
+        stream.flush()

@@ -17,7 +17,7 @@ import typer
 from peersynth.cache import cached_review
 from peersynth.choices import TableFormat
 from peersynth.errors import PeersynthError, UsageError
-from peersynth.escape import visible
+from peersynth.escape import say as say  # the commands import it from here
 from peersynth.files import DATA_ENV
 from peersynth.review import Review
 
@@ -136,19 +136,6 @@ def write_output(path: Path, data: bytes, *, force: bool) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-
-
-def say(message: str) -> None:
-    """A message for people, on stderr; dropped when there is no stderr to write to
-    (closed, or full): a message must never be what makes a run fail."""
-    stream = sys.stderr
-    if stream is None:
-        return
-    # MemoryError: a message that cannot be made for lack of memory is dropped.
-    with contextlib.suppress(OSError, ValueError, MemoryError):
-        # Any control character the message quotes is shown escaped.
-        stream.write(visible(message) + "\n")
-        stream.flush()
 
 
 # The --format of the commands that print a table (tally, matrix, studies, characteristics,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 import textwrap
 import warnings
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from peersynth import analysis
-from peersynth.escape import visible
+from peersynth.escape import say, visible
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -178,7 +177,7 @@ def _warn_once(messages: list[str]) -> None:
         others.insert(0, f"the figure's font ({fonts}) cannot draw {listed}: each is drawn "
                       "as an empty box")
     for message in others:
-        sys.stderr.write(f"peersynth: warning: {visible(message)}\n")
+        say(f"peersynth: warning: {message}")
 
 
 def bar_chart(rows: list[tuple[str, int]], total: int, width_mm: float, *, xlabel: str,
