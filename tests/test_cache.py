@@ -142,15 +142,31 @@ def test_a_damaged_entry_is_ignored_and_replaced(review: Path, store: Path,
     assert cached_review(review) == validate_folder(review)
 
 
+def _parts(raw: bytes) -> tuple[dict[str, typing.Any], bytes, bytes]:
+    """An entry's header, head line (diagnostics, the index) and body (the records)."""
+    top, _, rest = raw.partition(b"\n")
+    head, _, body = rest.partition(b"\n")
+    return json.loads(top), head, body
+
+
+def _signed(header: dict[str, typing.Any], head: bytes, body: bytes) -> bytes:
+    header = {**header, "head": hashlib.sha256(head).hexdigest(),
+              "sha256": hashlib.sha256(body).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + head + b"\n" + body
+
+
+HEAD_KEYS = ("files", "diagnostics", "omitted", "index")
+
+
 def _resigned(raw: bytes, change: typing.Callable[[dict[str, typing.Any]], None]) -> bytes:
-    """The entry with its body changed and its checksum made to match again."""
-    head, _, body = raw.partition(b"\n")
-    content = json.loads(body)
+    """The entry with its content changed (head and body as one object, as the
+    surprises name them) and its checksums made to match again."""
+    header, head, body = _parts(raw)
+    content = {**json.loads(head), **json.loads(body)}
     change(content)
-    body = json.dumps(content).encode()
-    header = json.loads(head)
-    header["sha256"] = hashlib.sha256(body).hexdigest()
-    return json.dumps(header).encode() + b"\n" + body
+    return _signed(header,
+                   json.dumps({k: content[k] for k in HEAD_KEYS if k in content}).encode(),
+                   json.dumps({k: v for k, v in content.items() if k not in HEAD_KEYS}).encode())
 
 
 def _drop_a_study_field(content: dict[str, typing.Any]) -> None:
@@ -353,10 +369,8 @@ def test_a_resigned_entry_nested_too_deeply_is_a_miss(review: Path, store: Path)
     cached_review(review)
     [entry] = entries(store)
     good = entry.read_bytes()
-    body = b"[" * 200_000 + b"]" * 200_000
-    header = json.loads(good.partition(b"\n")[0])
-    header["sha256"] = hashlib.sha256(body).hexdigest()
-    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    header, head, _ = _parts(good)
+    entry.write_bytes(_signed(header, head, b"[" * 200_000 + b"]" * 200_000))
     assert cached_review(review) == validate_folder(review)
     assert entry.read_bytes() == good
 
@@ -367,12 +381,9 @@ def test_an_entry_far_larger_than_the_files_is_not_read(review: Path, store: Pat
     [entry] = entries(store)
     good = entry.read_bytes()
     size = sum(len((review / name).read_bytes()) for name in ("studies.yaml", "themes.yaml"))
-    head, _, body = good.partition(b"\n")
+    header, head, body = _parts(good)
     # JSON whitespace: only the size bound tells this entry apart from a good one.
-    body += b" " * (64 * size + 2**21)
-    header = json.loads(head)
-    header["sha256"] = hashlib.sha256(body).hexdigest()
-    padded = json.dumps(header).encode() + b"\n" + body
+    padded = _signed(header, head, body + b" " * (64 * size + 2**21))
     entry.write_bytes(padded)
     assert cached_review(review) == validate_folder(review)
     assert entry.read_bytes() == good

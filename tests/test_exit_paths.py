@@ -209,14 +209,15 @@ STACK = "peersynth: ran out of memory: the input nests too deeply to process"
 INTERRUPTED = "peersynth: interrupted"
 
 
-# Inside a command (analysis, the cache) and before any command runs (typer's parsing).
+# Inside a command (analysis, the cache; a plain tally reads the coding index) and before
+# any command runs (typer's parsing).
 @pytest.mark.parametrize(("module", "name", "error", "code", "message"), [
-    ("peersynth.analysis", "tally", "memory", 3, MEMORY),
-    ("peersynth.cli.common", "cached_review", "memory", 3, MEMORY),
+    ("peersynth.analysis", "counted", "memory", 3, MEMORY),
+    ("peersynth.cli.common", "cached_index", "memory", 3, MEMORY),
     ("typer.main", "get_command", "memory", 3, MEMORY),
-    ("peersynth.analysis", "tally", "recursion", 3, STACK),
+    ("peersynth.analysis", "counted", "recursion", 3, STACK),
     ("typer.main", "get_command", "recursion", 3, STACK),
-    ("peersynth.cli.common", "cached_review", "interrupt", 130, INTERRUPTED),
+    ("peersynth.cli.common", "cached_index", "interrupt", 130, INTERRUPTED),
     ("typer.main", "get_command", "interrupt", 130, INTERRUPTED),
     # While the command's module is imported (Ctrl-C during a slow first import).
     ("importlib", "import_module", "interrupt", 130, INTERRUPTED),

@@ -12,16 +12,18 @@ import itertools
 import operator
 import re
 import unicodedata
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 from peersynth import flow as flow_boxes
 from peersynth.choices import Order as Order
 from peersynth.choices import Style as Style
 from peersynth.errors import PeersynthError, UsageError
+from peersynth.index import CodingIndex, IndexedTheme, Places, in_order
 from peersynth.matching import country_key, field_key, value_key, whole_number
 from peersynth.review import Flow, Review, Study, Theme
 from peersynth.suggest import closest
@@ -293,14 +295,15 @@ def fold(text: str) -> str:
 class Cell:
     n: int
     N: int
-    hits: frozenset[str] = dataclasses.field(repr=False)
-    # Each study's place in the scope; the hits are listed in that order when asked.
-    order: Mapping[str, int] = dataclasses.field(repr=False, compare=False)
+    # The studies counted, as places in reference order, and the index they are places
+    # of: the studies are listed only for the formats that list them.
+    codings: Places = dataclasses.field(repr=False, compare=False)
+    index: CodingIndex = dataclasses.field(repr=False, compare=False)
 
     @cached_property
     def studies(self) -> tuple[str, ...]:
-        """The studies counted, in reference order (sorted only for the formats that list them)."""
-        return tuple(sorted(self.hits, key=self.order.__getitem__))
+        """The studies counted, in reference order."""
+        return self.index.studies(self.codings.places)
 
     @property
     def percent(self) -> int | None:
@@ -331,21 +334,6 @@ def coded(theme: Theme, rollup: bool) -> frozenset[str]:
     return theme.rolled_up_ids if rollup else theme.study_ids
 
 
-def _sorted_themes(themes: Sequence[Theme], order: Order,
-                   count: dict[str, int]) -> list[Theme]:
-    if order is Order.by_count:
-        # Stable: equal counts keep their order in the tree.
-        return sorted(themes, key=lambda t: -count[t.id])
-    return list(themes)
-
-
-def _walk(themes: Sequence[Theme], order: Order, count: dict[str, int],
-          depth: int = 0) -> Iterator[tuple[Theme, int]]:
-    for theme in _sorted_themes(themes, order, count):
-        yield theme, depth
-        yield from _walk(theme.subthemes, order, count, depth + 1)
-
-
 def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str]] = (),
           by: str | None = None, explode: bool = False, order: Order = Order.tree) -> Tally:
     """n/N for every theme, in tree order (or by count within each level, subthemes
@@ -353,58 +341,80 @@ def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str
     kept = reference_order(filter_studies(review, where))
     field = resolve_field(review, by) if by is not None else None
     groups = group_studies(review, kept, field, explode=explode) if field else []
-    kept_ids = [s.id for s in kept]
+    return counted(review.index, rollup=rollup, order=order,
+                   kept=None if len(kept) == len(review.studies) else [s.id for s in kept],
+                   groups=groups, where=conditions(review, where), by=field, explode=explode)
 
-    # Every study coded anywhere; a scope holding them all needs no intersections.
-    anywhere = frozenset[str]().union(*(theme.rolled_up_ids for theme in review.themes))
 
-    def cell(theme: Theme, scope: Sequence[str], rank: dict[str, int],
-             members: frozenset[str] | None) -> Cell:
-        ids = coded(theme, rollup)
-        # Two frozensets intersect by walking the smaller: no pass over the whole scope.
-        hits = ids if members is None else ids & members
-        return Cell(len(hits), len(scope), hits, rank)
+def counted(index: CodingIndex, *, rollup: bool = True, order: Order = Order.tree,
+            kept: Sequence[str] | None = None, groups: Sequence[Group] = (),
+            where: tuple[Condition, ...] = (), by: str | None = None,
+            explode: bool = False) -> Tally:
+    """The tally of the studies `kept` (None: every study), from the index alone: what
+    `tally` counts with, and all a tally without --where or --by needs."""
+    place = {study: number for number, study in enumerate(index.ids)} \
+        if kept is not None or groups else {}
 
-    def ranks(scope: Sequence[str]) -> tuple[dict[str, int], frozenset[str] | None]:
-        members = frozenset(scope)
-        return ({study: index for index, study in enumerate(scope)},
-                None if anywhere <= members else members)
+    def scope(studies: Iterable[str]) -> bytearray:
+        return index.flags(list(map(place.__getitem__, studies)))
 
-    kept_rank, kept_members = ranks(kept_ids)
-    group_ranks = [ranks(group.studies) for group in groups]
-    totals = {theme.id: cell(theme, kept_ids, kept_rank, kept_members)
-              for theme, _ in review.themes_file.walk()}
-    counts = {key: value.n for key, value in totals.items()}
+    def cell(codings: Places, within: bytearray | None, total: int) -> Cell:
+        if within is not None:
+            # The places in scope, picked in C.
+            codings = Places(array(codings.places.typecode, itertools.compress(
+                codings.places, map(within.__getitem__, codings.places))))
+        return Cell(len(codings), total, codings, index)
+
+    N = index.N if kept is None else len(kept)
+    kept_flags = None if kept is None else scope(kept)
+    columns = [(scope(group.studies), len(group.studies)) for group in groups]
+    every = [theme.coded(rollup) for theme in index.themes]
+    totals = [cell(codings, kept_flags, N) for codings in every]
     rows = tuple(
-        ThemeRow(theme.id, theme.label, depth, totals[theme.id],
-                 tuple(cell(theme, group.studies, rank, members)
-                       for group, (rank, members) in zip(groups, group_ranks, strict=True)))
-        for theme, depth in _walk(review.themes, order, counts))
-    return Tally(rows, len(kept), rollup, conditions(review, where), field, explode,
-                 tuple(groups))
+        ThemeRow(theme.id, theme.label, theme.depth, totals[position],
+                 tuple(cell(every[position], flags, size) for flags, size in columns))
+        for position in in_order(index, [total.n for total in totals],
+                                 by_count=order is Order.by_count)
+        for theme in (index.themes[position],))
+    return Tally(rows, N, rollup, where, by, explode, tuple(groups))
 
 
 # ---------------------------------------------------------------------------
 # Citations
 
 
+# Two or more steps of one in a row: a run of three or more numbers, written as a range.
+_RUN: Final = re.compile(rb"\x01\x01+")
+
+
 def compress(numbers: Iterable[int]) -> str:
     """'33-36, 38, 40, 41' (an en dash in fact): sorted, runs of three or more as ranges,
     pairs kept apart."""
     values = list(numbers)
-    if not all(map(operator.lt, values, values[1:])):  # already sorted, as a theme's refs are
+    if not _ascending(values):  # already sorted, as a theme's refs are
         values = sorted(set(values))
-    if not values:
-        return ""
-    # Runs of consecutive numbers, found by comparing neighbours in one pass each.
-    breaks = [(a, b) for a, b in itertools.pairwise(values) if b != a + 1]
-    firsts = [values[0], *(b for _, b in breaks)]
-    lasts = [*(a for a, _ in breaks), values[-1]]
-    return ", ".join([
-        str(first) if first == last
-        else f"{first}, {last}" if last == first + 1
-        else f"{first}{EN_DASH}{last}"
-        for first, last in zip(firsts, lasts, strict=True)])
+    return _ranges(values, list(map(str, values)))
+
+
+def _ascending(values: Sequence[int]) -> bool:
+    return all(map(operator.lt, values, itertools.islice(values, 1, None)))
+
+
+def _ranges(values: Sequence[int], texts: Sequence[str]) -> str:
+    """`compress` of `values`, ascending and distinct, each written as `texts` has it."""
+    # A byte per neighbouring pair, 1 where the second follows the first by one: the runs
+    # are then found by a regular expression, and every per-number step runs in C.
+    steps = bytes(map((1).__eq__, map(operator.sub, itertools.islice(values, 1, None),
+                                      values)))
+    parts: list[str] = []
+    done = 0
+    for run in _RUN.finditer(steps):
+        first, last = run.span()  # values[first] to values[last], the run's end included
+        parts += texts[done:first]
+        parts.append(f"{texts[first]}{EN_DASH}{texts[last]}")
+        done = last + 1
+    parts += texts[done:]
+    return ", ".join(parts)
 
 
 def _is_initials(token: str) -> bool:
@@ -563,8 +573,16 @@ class CiteRow:
     depth: int
     n: int
     N: int
-    studies: tuple[str, ...]
     citation: Citation
+    # The theme's studies as places in reference order, and the index they are places
+    # of: the ids are listed only for the formats (and styles) that need them.
+    places: Sequence[int] = dataclasses.field(repr=False)
+    index: CodingIndex = dataclasses.field(repr=False, compare=False)
+
+    @property
+    def studies(self) -> tuple[str, ...]:
+        """The theme's studies, in reference order."""
+        return self.index.studies(self.places)
 
     def line(self) -> str:
         return f"{self.label} ({self.n}/{self.N}): {self.citation.display()}"
@@ -583,33 +601,51 @@ class Citations:
 def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = True,
               theme: Theme | None = None) -> Citations:
     """The citation of one theme, or of every theme in tree order."""
+    index = review.index
+    chosen = index.themes[index.position(theme.id)] if theme is not None else None
+    if style is Style.numeric:
+        return cited(index, rollup=rollup, theme=chosen)
     labels = author_year_labels(review) if style is Style.author_year else None
     keys = style_keys(review.studies, style) if style in (Style.pandoc, Style.latex) \
         else None
-    ordered = reference_order(review.studies)
-    ids = [study.id for study in ordered]
-    depths = {t.id: depth for t, depth in review.themes_file.walk()}
-    chosen = [theme] if theme is not None else [t for t, _ in review.themes_file.walk()]
-    rows = []
-    rank = {study: index for index, study in enumerate(ids)}
-    # Studies without a reference number come last in reference order.
-    refs = [study.ref for study in ordered if study.ref is not None]
+    ordered = review.in_reference_order  # the index's places are places in this order
+
+    def cite(places: Sequence[int]) -> Citation:
+        return _citation(review, list(map(ordered.__getitem__, places)), style, labels, keys)
+    return cited(index, style, rollup=rollup, theme=chosen, cite=cite)
+
+
+def cited(index: CodingIndex, style: Style = Style.numeric, *, rollup: bool = True,
+          theme: IndexedTheme | None = None,
+          cite: Callable[[Sequence[int]], Citation] | None = None) -> Citations:
+    """The citations from the index alone: numeric, unless `cite` writes a theme's
+    citation from its places (the other styles need the studies' records)."""
+    refs = index.refs
     numbered = len(refs)
-    for item in chosen:
-        # Places in reference order, then what is at them: lookups done in C.
-        places = sorted(map(rank.__getitem__, coded(item, rollup)))
-        if style is Style.numeric:
-            # The numbers by place, not study by study: a tenth of the time at 50,000.
+    # Each number written once, not once per theme citing it.
+    texts = list(map(str, refs)) if cite is None else []
+    # Numbered 1, 2, 3... (from any first number) with no gap, as most reviews are: a run
+    # of places is then a run of numbers.
+    consecutive = bool(refs) and refs == tuple(range(refs[0], refs[0] + numbered))
+    rows = []
+    for item in [theme] if theme is not None else index.themes:
+        places = item.coded(rollup).places
+        if cite is None:
+            # The numbered studies come first: those of the theme are the places before `cut`.
             cut = bisect.bisect_left(places, numbered)
-            numbers = list(map(refs.__getitem__, places[:cut]))
-            citation = Citation(f"[{compress(numbers)}]" if numbers else "",
-                                tuple(map(ids.__getitem__, places[cut:])))
+            if consecutive:
+                # Places step as their numbers do: the runs are found from the places.
+                written = _ranges(places[:cut], list(map(texts.__getitem__, places[:cut])))
+            else:
+                numbers = list(map(refs.__getitem__, places[:cut]))
+                written = _ranges(numbers, list(map(texts.__getitem__, places[:cut]))) \
+                    if _ascending(numbers) else compress(numbers)
+            citation = Citation(f"[{written}]" if cut else "", index.studies(places[cut:]))
         else:
-            citation = _citation(review, list(map(ordered.__getitem__, places)), style,
-                                 labels, keys)
-        rows.append(CiteRow(item.id, item.label, depths.get(item.id, 0), len(places),
-                            len(ordered), tuple(map(ids.__getitem__, places)), citation))
-    return Citations(style, rollup, len(ordered), tuple(rows))
+            citation = cite(places)
+        rows.append(CiteRow(item.id, item.label, item.depth, len(places), index.N,
+                            citation, places, index))
+    return Citations(style, rollup, index.N, tuple(rows))
 
 
 def _theme_key(text: str) -> str:
@@ -617,12 +653,27 @@ def _theme_key(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
+class Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=Named)
+
+
 def find_theme(review: Review, query: str) -> Theme:
     """The theme `query` names by id or label: exactly, by a unique beginning, or
     with a small typo. No match, or several, raises ThemeNotFound naming the closest."""
+    return find_named([theme for theme, _ in review.themes_file.walk()], query)
+
+
+def find_named(themes: Sequence[NamedT], query: str) -> NamedT:
+    """`find_theme` among `themes` (a review's, or an index's)."""
     from rapidfuzz.distance import Levenshtein
 
-    themes = [theme for theme, _ in review.themes_file.walk()]
     # An id written exactly always names its theme, however others normalize.
     for theme in themes:
         if theme.id == query:
@@ -630,7 +681,7 @@ def find_theme(review: Review, query: str) -> Theme:
     keys = {theme.id: {_theme_key(theme.id), _theme_key(theme.label)} for theme in themes}
     wanted = _theme_key(query)
 
-    def named(found: Sequence[Theme]) -> str:
+    def named(found: Sequence[NamedT]) -> str:
         return ", ".join(f"'{t.id}' ({t.label})" for t in found)
 
     if wanted:
@@ -695,19 +746,25 @@ def matrix(review: Review, *, rollup: bool = True) -> Matrix:
     """Studies (reference order) by themes (tree order); a cell is true when the study is
     coded to the theme (or, with roll-up, to a theme below it). A study's total is the
     number of top-level themes it supports, directly or through a subtheme (see MatrixRow)."""
-    walked = list(review.themes_file.walk())
-    labels = author_year_labels(review)
-    studies = reference_order(review.studies)
-    sets = [coded(theme, rollup) for theme, _ in walked]
-    branches = [theme.rolled_up_ids for theme in review.themes]
-    # Membership tests done in C: a large review has millions of cells.
-    rows = tuple(MatrixRow(s.id, s.ref, labels[s.id].label,
-                           tuple(map(operator.contains, sets, itertools.repeat(s.id))),
-                           sum(map(operator.contains, branches, itertools.repeat(s.id))))
-                 for s in studies)
-    listed = frozenset(s.id for s in studies)
-    heads = tuple(ThemeHead(theme.id, theme.label, depth, len(ids & listed))
-                  for (theme, depth), ids in zip(walked, sets, strict=True))
+    return matrix_of(review.index, rollup=rollup)
+
+
+def matrix_of(index: CodingIndex, *, rollup: bool = True) -> Matrix:
+    """`matrix` from the index alone."""
+    # Column by column, each a byte per study, then turned into rows in C: a large
+    # review has millions of cells.
+    columns = [tuple(map(operator.truth, index.flags(theme.coded(rollup).places)))
+               for theme in index.themes]
+    branches = [index.flags(theme.rolled.places) for theme in index.themes
+                if theme.parent < 0]
+    cells: Iterable[tuple[bool, ...]] = (zip(*columns, strict=True) if columns
+                                         else itertools.repeat(()))
+    totals: Iterable[int] = (map(sum, zip(*branches, strict=True)) if branches
+                             else itertools.repeat(0))
+    refs = itertools.chain(index.refs, itertools.repeat(None))
+    rows = tuple(map(MatrixRow, index.ids, refs, index.labels, cells, totals))
+    heads = tuple(ThemeHead(theme.id, theme.label, theme.depth, len(theme.coded(rollup)))
+                  for theme in index.themes)
     return Matrix(heads, rows, rollup)
 
 

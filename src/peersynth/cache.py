@@ -12,10 +12,13 @@ the next run whose two files hash the same reads that entry instead.
   findings.yaml, optional and always at the same name, is part of the key: its bytes,
   or that the folder has none, so adding, changing or removing it is a miss.
   One entry per folder, replaced when the files change, so the cache stays small.
-- An entry is JSON, never pickle: a header line, then the body; the header holds
-  the key and the sha256 of the body, and an entry that does not match is ignored.
-  The body holds the review's records (`peersynth.review`) as JSON, studies as rows
-  of their fields.
+- An entry is JSON, never pickle, in three parts: a header line, a head line, then
+  the body. The header holds the key and the sha256 of the other two, and an entry
+  that does not match is ignored. The head holds the diagnostics and the coding index
+  (`peersynth.index`); the body holds the review's records (`peersynth.review`), studies
+  as rows of their fields. A command that needs only the index (`cached_index`: a plain
+  tally, numeric citations, the matrix) reads the first two lines and neither reads nor
+  hashes the body, so a repeated run costs what the index holds, not the whole review.
 - An entry is untrusted input: anyone who can write the cache folder can write a
   well-signed entry. It is read only from a regular file, without waiting on a pipe,
   and never beyond a bound derived from the files' size; every value is checked for
@@ -60,6 +63,8 @@ from peersynth.files import (
     display_name,
     read_review,
 )
+from peersynth.index import CodingIndex
+from peersynth.index import from_json as index_from_json
 from peersynth.report import Omitted, Report
 from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
 
@@ -68,7 +73,8 @@ CACHE_ENV: Final = "PEERSYNTH_CACHE_DIR"
 # 5: studies' key, doi and journal, and the review's bibliography.
 # 6: the whole PRISMA 2020 flow, sources and reasons as [name, n] pairs.
 # 7: findings.yaml (the review's findings_file) and studies' appraisal.
-FORMAT: Final = 7
+# 8: a head line (diagnostics and the coding index) read without the body (the records).
+FORMAT: Final = 8
 _MAGIC: Final = "peersynth-cache"
 
 
@@ -114,8 +120,9 @@ def entry_bound(files: tuple[bytes, ...]) -> int:
     return 16 * sum(map(len, files)) + (1 << 20)
 
 
-def _read_entry(path: Path, bound: int) -> bytes | None:
-    """The entry's bytes, or None: missing, not a regular file, or over the bound."""
+def _read_entry(path: Path, bound: int, *, whole: bool = True) -> bytes | None:
+    """The entry's bytes (without `whole`, only its first two lines: the header and the
+    head), or None: missing, not a regular file, or over the bound."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
@@ -126,7 +133,11 @@ def _read_entry(path: Path, bound: int) -> bytes | None:
             now = os.fstat(handle.fileno())
             if not stat.S_ISREG(now.st_mode) or now.st_size > bound:
                 return None
-            data = _read_bounded(handle, now.st_size, bound)
+            if whole:
+                data = _read_bounded(handle, now.st_size, bound)
+            else:
+                top = handle.readline(bound + 1)
+                data = top + handle.readline(bound + 1 - len(top))
     except OSError:
         return None
     return data if len(data) <= bound else None
@@ -268,7 +279,7 @@ def _codings_check(coding: _Check) -> _Check:
     return check
 
 
-def _sound_body() -> Callable[[Any], bool]:
+def _sound_body() -> Callable[[Any, Any], bool]:
     """The check of a whole entry body: every value of the declared type."""
     memo: dict[type, _Check] = {}
     if typing.get_type_hints(records.Theme)["studies"] != list[str | records.Coding]:
@@ -282,13 +293,15 @@ def _sound_body() -> Callable[[Any], bool]:
     diagnostic = [_values_check(hint, memo) for hint in _DIAGNOSTIC_FIELDS]
     omitted = _rows_check(Omitted, _OMITTED_FIELDS, memo)
 
-    def sound(content: Any) -> bool:
-        if not (type(content) is dict
-                and content.keys() == {"files", "diagnostics", "omitted", "review"}
-                and files([content["files"]]) and review([content["review"]])
-                and omitted([content["omitted"]])):
+    def sound(head: Any, body: Any) -> bool:
+        if not (type(head) is dict
+                and head.keys() == {"files", "diagnostics", "omitted", "index"}
+                and files([head["files"]]) and omitted([head["omitted"]])):
             return False
-        rows = content["diagnostics"]
+        if body is not None and not (type(body) is dict and body.keys() == {"review"}
+                                     and review([body["review"]])):
+            return False
+        rows = head["diagnostics"]
         if not (type(rows) is list and _kinds(rows) <= {list}
                 and set(map(len, rows)) <= {len(diagnostic)}):
             return False
@@ -298,7 +311,7 @@ def _sound_body() -> Callable[[Any], bool]:
     return sound
 
 
-_sound: Callable[[Any], bool] | None = None
+_sound: Callable[[Any, Any], bool] | None = None
 
 
 def _consistent(review: Review) -> bool:
@@ -315,47 +328,63 @@ def _consistent(review: Review) -> bool:
 
 def _encode(report: Report, digest: str) -> bytes:
     assert report.review is not None
-    body = json.dumps({
+    # surrogatepass: a folder name with bytes that are not UTF-8 arrives as surrogates;
+    # json.loads reads such bytes back as they were.
+    head = json.dumps({
         "files": list(report.files),
         "diagnostics": [[d.code, d.severity.value, d.file, d.line, d.column, d.message, d.hint]
                         for d in report.diagnostics],
         "omitted": [list(astuple(o)) for o in report.omitted],
-        "review": review_to_json(report.review),
-    # surrogatepass: a folder name with bytes that are not UTF-8 arrives as surrogates;
-    # json.loads reads such bytes back as they were.
+        "index": report.review.index.to_json(),
     }, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    body = json.dumps({"review": review_to_json(report.review)}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8", "surrogatepass")
     header = json.dumps({"magic": _MAGIC, "format": FORMAT, "key": digest,
+                         "head": hashlib.sha256(head).hexdigest(),
                          "sha256": hashlib.sha256(body).hexdigest(),
                          "extras": [list(pair) for pair in report.extras]})
-    return header.encode() + b"\n" + body
+    # JSON written compactly holds no newline: each part is one line, the body the rest.
+    return header.encode() + b"\n" + head + b"\n" + body
 
 
-def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
-    """The report an entry holds, or None when it is for other files, damaged, or holds
-    anything validation could not have produced."""
+def _decode(raw: bytes, folder: Path, digest: str, *, whole: bool = True
+            ) -> tuple[Report, CodingIndex | None] | None:
+    """The report an entry holds and, when not `whole`, its index instead of its review;
+    None when it is for other files, damaged, or holds anything validation could not have
+    produced. Without `whole` the body (the review's records) is neither hashed nor read."""
     global _sound
-    head, newline, body = raw.partition(b"\n")
-    if not newline:
+    top, newline, rest = raw.partition(b"\n")
+    head_line, second, body = rest.partition(b"\n")
+    if not (newline and second):
         return None
     try:
-        header = json.loads(head)
+        header = json.loads(top)
         if not (isinstance(header, dict) and header.get("magic") == _MAGIC
                 and header.get("format") == FORMAT and header.get("key") == digest
-                and header.get("sha256") == hashlib.sha256(body).hexdigest()):
+                and header.get("head") == hashlib.sha256(head_line).hexdigest()
+                and (not whole or header.get("sha256") == hashlib.sha256(body).hexdigest())):
             return None
-        content = json.loads(body)
+        head = json.loads(head_line)
+        content = json.loads(body) if whole else None
         if _sound is None:
             _sound = _sound_body()
-        if not _sound(content):
+        if not _sound(head, content):
             return None
         diagnostics = tuple(
             Diagnostic(code, Severity(severity), file, line, column, message, hint)
-            for code, severity, file, line, column, message, hint in content["diagnostics"])
-        omitted = tuple(Omitted(*row) for row in content["omitted"])
-        review = review_from(content["review"])
-        if not _consistent(review):
-            return None
-        files = tuple(content["files"])
+            for code, severity, file, line, column, message, hint in head["diagnostics"])
+        omitted = tuple(Omitted(*row) for row in head["omitted"])
+        review: Review | None = None
+        index: CodingIndex | None = None
+        if content is not None:
+            review = review_from(content["review"])
+            if not _consistent(review):
+                return None
+        else:
+            index = index_from_json(head["index"])
+            if index is None:
+                return None
+        files = tuple(head["files"])
         extras = header.get("extras")
         if not (type(extras) is list and all(
                 type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)
@@ -367,7 +396,7 @@ def _decode(raw: bytes, folder: Path, digest: str) -> Report | None:
     if any(o.errors for o in omitted):  # a review with errors is never cached
         return None
     return Report(folder, files, diagnostics, review, omitted,
-                  tuple((name, sha) for name, sha in extras))
+                  tuple((name, sha) for name, sha in extras)), index
 
 
 def _extras_unchanged(report: Report, files: ReviewFiles, limits: Limits) -> bool:
@@ -415,21 +444,39 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
     defaults to `cache_dir()`. Raises what `validate_folder` raises (PeersynthError) for a
     folder or file that is missing or unreadable.
     """
+    return _lookup(folder, use_cache, limits, directory, whole=True)[0]
+
+
+def cached_index(folder: Path, *, use_cache: bool = True, limits: Limits | None = None,
+                 directory: Path | None = None) -> tuple[Report, CodingIndex | None]:
+    """The report and the coding index of `folder`, for a command that needs no more than
+    the index (a plain tally, numeric citations, the matrix): from the cache, only the
+    entry's head is read, and the report holds no review. From validation (a miss), the
+    report holds the review and the index is derived from it. The index is None exactly
+    when the review has errors."""
+    report, index = _lookup(folder, use_cache, limits, directory, whole=False)
+    if index is None and report.review is not None:
+        index = report.review.index
+    return report, index
+
+
+def _lookup(folder: Path, use_cache: bool, limits: Limits | None, directory: Path | None,
+            *, whole: bool) -> tuple[Report, CodingIndex | None]:
     limits = limits or Limits.from_env()
     files = read_review(folder, limits)
     both = files.both() if use_cache else None
     # findings.yaml over the size limit: an error, never cached.
     if both is None or isinstance(files.findings, list):
-        return _validate(folder, limits, files)
+        return _validate(folder, limits, files), None
     digest = content_digest(both, limits, files.findings)
     path = entry_path(folder, directory or cache_dir())
     bound = entry_bound((*both, files.findings or b""))
-    raw = _read_entry(path, bound)
+    raw = _read_entry(path, bound, whole=whole)
     if raw is not None:
-        found = _decode(raw, folder, digest)
-        if found is not None and found.files == tuple(
+        found = _decode(raw, folder, digest, whole=whole)
+        if found is not None and found[0].files == tuple(
                 display_name(folder, name) for name in (STUDIES_FILE, THEMES_FILE)) \
-                and _extras_unchanged(found, files, limits):
+                and _extras_unchanged(found[0], files, limits):
             return found
     report = _validate(folder, limits, files)
     if report.review is not None:
@@ -437,4 +484,4 @@ def cached_review(folder: Path, *, use_cache: bool = True, limits: Limits | None
         # An entry over the bound would never be read: do not write it.
         if len(entry) <= bound:
             _write(path, entry)
-    return report
+    return report, None

@@ -21,10 +21,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peersynth.confidence.records import FindingsFile, findings_from, findings_to_json
 from peersynth.matching import clean, field_key, preferred_spellings
+
+if TYPE_CHECKING:
+    from peersynth.index import CodingIndex
 
 DEFAULT_VOCABULARIES: dict[str, list[str]] = {
     "design": ["qualitative", "quantitative", "mixed-methods"],
@@ -228,6 +231,13 @@ class Review:
     def in_reference_order(self) -> list[Study]:
         """The studies by reference number; those without one after them, in file order."""
         return sorted(self.studies, key=lambda s: (s.ref is None, s.ref or 0))
+
+    @cached_property
+    def index(self) -> CodingIndex:
+        """Every theme's codings as places in reference order (see `peersynth.index`)."""
+        from peersynth.index import build
+
+        return build(self)
 
     @cached_property
     def attribute_names(self) -> dict[str, tuple[str, tuple[str, ...]]]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Final, Optional, ParamSpec, TypeVar
 
 import typer
 
-from peersynth.cache import cached_review
+from peersynth.cache import cached_index, cached_review
 from peersynth.choices import TableFormat
 from peersynth.errors import PeersynthError, UsageError
 from peersynth.escape import say as say  # the commands import it from here
@@ -22,7 +22,9 @@ from peersynth.files import DATA_ENV
 from peersynth.review import Review
 
 if TYPE_CHECKING:
+    from peersynth.index import CodingIndex
     from peersynth.render import Grid
+    from peersynth.report import Report
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -264,15 +266,32 @@ def load_review(data: Path, *, no_cache: bool = False) -> Review:
     Unchanged files are read from the cache of validated reviews (`--no-cache` skips it);
     the result, warnings included, is the same either way.
     """
+    report = cached_review(data, use_cache=not no_cache)
+    _tell(report, data, sound=report.review is not None)
+    assert report.review is not None  # _tell exits when it is None
+    return report.review
+
+
+def load_index(data: Path, *, no_cache: bool = False) -> CodingIndex:
+    """The coding index of the validated review (`peersynth.index`), for a command that
+    needs no more: from the cache, the review's records are not read at all. Exits 1
+    after printing the review's errors, as `load_review` does; its warnings are printed
+    either way."""
+    report, index = cached_index(data, use_cache=not no_cache)
+    _tell(report, data, sound=index is not None)
+    assert index is not None  # _tell exits when it is None
+    return index
+
+
+def _tell(report: Report, data: Path, *, sound: bool) -> None:
+    """Print a report's problems to stderr, and exit 1 unless the review is `sound`."""
     from peersynth.render_diagnostics import more_line
 
-    report = cached_review(data, use_cache=not no_cache)
     for diagnostic in report.diagnostics:
         say(diagnostic.text())
     for omitted in report.omitted:  # what the cap on problems shown per file left out
         say(more_line(omitted))
-    if report.review is None:
+    if not sound:
         where = data.as_posix()
         say(f"{where}: {report.errors} error(s); run `peersynth validate {where}` for the report")
         raise typer.Exit(1)
-    return report.review

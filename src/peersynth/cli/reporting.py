@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -22,6 +23,7 @@ from peersynth.cli.common import (
     deliver,
     emit,
     handles_errors,
+    load_index,
     load_review,
     note,
     pick_folder,
@@ -39,6 +41,9 @@ from peersynth.cli.references import (
 from peersynth.errors import UsageError
 from peersynth.references.numbering import Numbering
 from peersynth.review import Review, Theme
+
+if TYPE_CHECKING:
+    from peersynth.analysis import Citations, NamedT
 
 RollupOption = Annotated[
     bool,
@@ -127,14 +132,20 @@ def tally(
                          f"{', '.join(by)}",
                          "keep one --by; `peersynth studies --by FIELD` counts several fields")
     crosstab = by[0] if by else None
-    review = load_review(pick_folder(folder, data), no_cache=no_cache)
     pairs = [analysis.parse_where(text) for text in where or []]
-    if explode and (crosstab is None or analysis.resolve_field(review, crosstab) != "country"):
-        raise UsageError("--explode needs --by country",
-                         "a study has several values only for country")
-    result = analysis.tally(review, rollup=rollup, where=pairs, by=crosstab, explode=explode,
-                            order=sort)
-    _note_unmatched(review, pairs)
+    if crosstab is None and not pairs and not explode:
+        # Counting alone: the coding index is all it needs, not the studies' records.
+        result = analysis.counted(load_index(pick_folder(folder, data), no_cache=no_cache),
+                                  rollup=rollup, order=sort)
+    else:
+        review = load_review(pick_folder(folder, data), no_cache=no_cache)
+        if explode and (crosstab is None
+                        or analysis.resolve_field(review, crosstab) != "country"):
+            raise UsageError("--explode needs --by country",
+                             "a study has several values only for country")
+        result = analysis.tally(review, rollup=rollup, where=pairs, by=crosstab,
+                                explode=explode, order=sort)
+        _note_unmatched(review, pairs)
     deliver(word(tally_grid(result)) if fmt is TableFormat.docx
             else render_tally(result, fmt, to_terminal(output), note=note),
             output, force=force)
@@ -144,10 +155,16 @@ def find_theme(review: Review, theme: str | None, folder: Path | None,
                command: str) -> Theme | None:
     """The theme THEME names (None when not given); ThemeNotFound names the closest, and
     says so when THEME is a review folder given where the theme goes."""
+    return find_named([item for item, _ in review.themes_file.walk()], theme, folder, command)
+
+
+def find_named(themes: Sequence[NamedT], theme: str | None, folder: Path | None,
+               command: str) -> NamedT | None:
+    """`find_theme` among `themes`: a review's, or its coding index's."""
     from peersynth import analysis
 
     try:
-        return analysis.find_theme(review, theme) if theme is not None else None
+        return analysis.find_named(themes, theme) if theme is not None else None
     except analysis.ThemeNotFound as error:
         if folder is None and theme is not None and (Path(theme) / "studies.yaml").is_file():
             # `peersynth cite my-review/`: the one argument is taken as the theme.
@@ -212,9 +229,15 @@ def cite(
         peersynth cite --format markdown
     """
     from peersynth import analysis
-    from peersynth.render import render_citations
 
     where = pick_folder(folder, data)
+    if style is Style.numeric and csl is None and numbering is Numbering.ref:
+        # Reference numbers as the review gives them: the coding index is all it needs.
+        index = load_index(where, no_cache=no_cache)
+        chosen = find_named(index.themes, theme, folder, "cite")
+        _print_citations(analysis.cited(index, rollup=rollup, theme=chosen), fmt,
+                         single=chosen is not None)
+        return
     review = load_review(where, no_cache=no_cache)
     found = find_theme(review, theme, folder, "cite")
     if numbering is not Numbering.ref or csl is not None:
@@ -227,8 +250,13 @@ def cite(
         result = dataclasses.replace(result, csl=csl.as_posix(), rows=tuple(
             dataclasses.replace(row, citation=analysis.Citation(text))
             for row, text in zip(result.rows, texts, strict=True)))
-    emit(render_citations(result, fmt, single=found is not None, is_terminal=to_terminal(),
-                          note=note))
+    _print_citations(result, fmt, single=found is not None)
+
+
+def _print_citations(result: Citations, fmt: CiteFormat, *, single: bool) -> None:
+    from peersynth.render import render_citations
+
+    emit(render_citations(result, fmt, single=single, is_terminal=to_terminal(), note=note))
     unnumbered = list(dict.fromkeys(i for row in result.rows for i in row.citation.unnumbered))
     if unnumbered:
         say(f"peersynth: note: no ref number for {', '.join(unnumbered)}, listed as "
@@ -271,8 +299,8 @@ def matrix(
     from peersynth.render import matrix_grid, render_matrix
 
     check_output(output, force=force, binary=fmt is TableFormat.docx)
-    review = load_review(pick_folder(folder, data), no_cache=no_cache)
-    result = analysis.matrix(review, rollup=rollup)
+    result = analysis.matrix_of(load_index(pick_folder(folder, data), no_cache=no_cache),
+                                rollup=rollup)
     deliver(word(matrix_grid(result)) if fmt is TableFormat.docx
             else render_matrix(result, fmt, to_terminal(output), note=note),
             output, force=force)

@@ -1,0 +1,225 @@
+"""Who is coded where, in the form tally, cite and matrix count with.
+
+The studies are taken in reference order (by `ref`, those without one after them, in
+file order); a study's place is its position in that order. Each theme's codings are
+kept as the sorted places of its studies, once for its direct codings and once rolled up
+over its subthemes, so that counting is a length, a theme's studies in reference order
+are a look-up per place, and a scope (--where) is a filter by place: every per-study
+step runs in C, and the size follows the codings, never themes times studies. The index
+is derived from a validated review (`build`); the cache stores it beside the review, so
+that a command needing no more than the index never reads the review's records
+(`peersynth.cache.cached_index`).
+
+Stored, a theme's places are the gaps between them (the first place + 1, then each
+place minus the one before) as little-endian 32-bit numbers in base64: any gaps of at
+least 1 that add up to at most N are sorted places of known studies, so the check of an
+untrusted entry is a minimum and a sum, done in C.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import sys
+from array import array
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from peersynth.review import Review
+
+_TYPECODE: Final = "I"  # unsigned, 32 bits wherever peersynth runs (checked on import)
+if array(_TYPECODE).itemsize != 4:  # pragma: no cover - no such platform in use
+    raise ImportError("peersynth.index needs 32-bit unsigned arrays")
+
+
+class Places:
+    """One theme's codings: the places of its studies, sorted. Read from the cache, the
+    places are worked out from their gaps only when a command asks for them (a tally
+    needs only their number)."""
+
+    __slots__ = ("_gaps", "_places")
+
+    def __init__(self, places: array[int] | None = None, gaps: array[int] | None = None
+                 ) -> None:
+        self._places = places
+        self._gaps = gaps
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Places) and self.places == other.places
+
+    __hash__ = None  # type: ignore[assignment]  # mutable in effect: decoded when first asked
+
+    def __len__(self) -> int:
+        held = self._places if self._places is not None else self._gaps
+        return len(held) if held is not None else 0
+
+    @property
+    def places(self) -> array[int]:
+        if self._places is None:
+            gaps = self._gaps if self._gaps is not None else array(_TYPECODE)
+            self._places = array(_TYPECODE, itertools.islice(
+                itertools.accumulate(gaps, initial=-1), 1, None))
+        return self._places
+
+    def encoded(self) -> str:
+        places = self.places
+        # map stops with `places`: the chain is one longer.
+        gaps = array(_TYPECODE, map(int.__sub__, places, itertools.chain((-1,), places)))
+        if sys.byteorder == "big":  # pragma: no cover
+            gaps.byteswap()
+        return base64.b64encode(gaps.tobytes()).decode("ascii")
+
+    @classmethod
+    def decoded(cls, text: str, limit: int) -> Places | None:
+        """The places `text` holds, or None unless they are gaps of at least 1 adding up
+        to at most `limit` (the number of studies)."""
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except ValueError:
+            return None
+        if len(raw) % 4:
+            return None
+        gaps = array(_TYPECODE)
+        gaps.frombytes(raw)
+        if sys.byteorder == "big":  # pragma: no cover
+            gaps.byteswap()
+        if gaps and (min(gaps) < 1 or sum(gaps) > limit):
+            return None
+        return cls(gaps=gaps)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedTheme:
+    id: str
+    label: str
+    depth: int
+    # The position of its parent in CodingIndex.themes; -1 for a top-level theme.
+    parent: int
+    direct: Places
+    rolled: Places
+
+    def coded(self, rollup: bool) -> Places:
+        return self.rolled if rollup else self.direct
+
+
+@dataclass(frozen=True)
+class CodingIndex:
+    """The studies in reference order and every theme's codings, in tree order."""
+
+    ids: tuple[str, ...]
+    # The reference numbers of the numbered studies, which come first in reference order.
+    refs: tuple[int, ...]
+    # Each study's author-year label (the matrix's row label).
+    labels: tuple[str, ...]
+    themes: tuple[IndexedTheme, ...]
+
+    @property
+    def N(self) -> int:  # the review's N, as the tables print it
+        return len(self.ids)
+
+    @cached_property
+    def children(self) -> tuple[tuple[int, ...], ...]:
+        """Each theme's subthemes (positions in `themes`) in file order; last, at
+        position len(themes), the top-level themes."""
+        below: list[list[int]] = [[] for _ in range(len(self.themes) + 1)]
+        for position, theme in enumerate(self.themes):
+            below[theme.parent if theme.parent >= 0 else len(self.themes)].append(position)
+        return tuple(map(tuple, below))
+
+    def flags(self, places: Sequence[int]) -> bytearray:
+        """One byte per place, 1 at `places`."""
+        marks = bytearray(self.N)
+        # Set in C (a large review has over a million codings); the deque keeps nothing.
+        deque(map(marks.__setitem__, places, itertools.repeat(1)), 0)
+        return marks
+
+    def position(self, id_: str) -> int:
+        """Where the theme `id_` is in `themes` (KeyError when it is not)."""
+        return self._positions[id_]
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {theme.id: position for position, theme in enumerate(self.themes)}
+
+    def studies(self, places: Sequence[int]) -> tuple[str, ...]:
+        """The ids of the studies at `places`, in their order."""
+        return tuple(map(self.ids.__getitem__, places))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "refs": list(self.refs), "labels": list(self.labels),
+                "themes": [[t.id, t.label, t.depth, t.parent, t.direct.encoded(),
+                            t.rolled.encoded()] for t in self.themes]}
+
+
+_ROW_TYPES: Final = [str, str, int, int, str, str]
+
+
+def from_json(content: Any) -> CodingIndex | None:
+    """The index a cache entry holds, or None when it is anything `build` could not have
+    made: wrong types, ids repeated, a parent after its child, a depth that does not
+    follow its parent's, places that are not sorted places of known studies."""
+    if not (type(content) is dict and content.keys() == {"ids", "refs", "labels", "themes"}):
+        return None
+    ids, refs, labels, rows = (content[key] for key in ("ids", "refs", "labels", "themes"))
+    if not (type(ids) is list and type(refs) is list and type(labels) is list
+            and type(rows) is list and set(map(type, ids)) <= {str}
+            and set(map(type, labels)) <= {str} and set(map(type, refs)) <= {int}
+            and len(labels) == len(ids) and len(refs) <= len(ids)
+            and len(set(ids)) == len(ids)):
+        return None
+    themes: list[IndexedTheme] = []
+    for position, row in enumerate(rows):
+        if not (type(row) is list and list(map(type, row)) == _ROW_TYPES):
+            return None
+        id_, label, depth, parent, direct_text, rolled_text = row
+        if not (-1 <= parent < position
+                and depth == (themes[parent].depth + 1 if parent >= 0 else 0)):
+            return None
+        direct = Places.decoded(direct_text, len(ids))
+        rolled = Places.decoded(rolled_text, len(ids))
+        if direct is None or rolled is None:
+            return None
+        themes.append(IndexedTheme(id_, label, depth, parent, direct, rolled))
+    if len({theme.id for theme in themes}) != len(themes):
+        return None
+    return CodingIndex(tuple(ids), tuple(refs), tuple(labels), tuple(themes))
+
+
+def build(review: Review) -> CodingIndex:
+    """The index of a validated review."""
+    from peersynth.analysis import author_year_labels
+
+    ordered = review.in_reference_order
+    ids = tuple(study.id for study in ordered)
+    place = {study: index for index, study in enumerate(ids)}
+    labels = author_year_labels(review)
+    themes: list[IndexedTheme] = []
+
+    def places(studies: frozenset[str]) -> Places:
+        return Places(array(_TYPECODE, sorted(map(place.__getitem__, studies))))
+
+    parents: list[int] = []
+    for theme, depth in review.themes_file.walk():
+        del parents[depth:]
+        themes.append(IndexedTheme(theme.id, theme.label, depth,
+                                   parents[-1] if parents else -1,
+                                   places(theme.study_ids), places(theme.rolled_up_ids)))
+        parents.append(len(themes) - 1)
+    return CodingIndex(ids, tuple(s.ref for s in ordered if s.ref is not None),
+                       tuple(labels[study].label for study in ids), tuple(themes))
+
+
+def in_order(index: CodingIndex, counts: Sequence[int], by_count: bool) -> Iterator[int]:
+    """The themes' positions in tree order, or by count (largest first, ties in tree
+    order) within each level, subthemes staying under their parent."""
+    def walk(positions: tuple[int, ...]) -> Iterator[int]:
+        ordered = sorted(positions, key=lambda p: -counts[p]) if by_count else positions
+        for position in ordered:
+            yield position
+            yield from walk(index.children[position])
+
+    return walk(index.children[-1])

@@ -1,0 +1,260 @@
+"""The coding index: places in reference order, stored in the cache's head line and read
+without the review's records; what tally, cite and matrix compute from it."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import shutil
+import typing
+from array import array
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from peersynth import analysis, cache
+from peersynth.cache import cached_index, cached_review
+from peersynth.choices import Order
+from peersynth.index import CodingIndex, Places, from_json
+from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, write_review
+from test_cache import _resigned, entries
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "peersynth" / "example"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(directory))
+    return directory
+
+
+def small(tmp_path: Path) -> Path:
+    return write_review(tmp_path / "small", SMALL_STUDIES, SMALL_THEMES)
+
+
+def shipped(tmp_path: Path) -> Path:
+    folder = tmp_path / "shipped"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+def _from_entry(folder: Path) -> CodingIndex:
+    """The index as a second run reads it: from the entry's head line alone."""
+    cached_review(folder)
+    report, index = cached_index(folder)
+    assert report.review is None  # the records were not read
+    assert index is not None
+    return index
+
+
+def test_the_small_review_by_hand(tmp_path: Path, store: Path) -> None:
+    """Reference order 1, 2, 3, 5, then the study without a ref; places from the file."""
+    index = _from_entry(small(tmp_path))
+    assert index.ids == ("alpha", "beta", "gamma", "delta", "epsilon")
+    assert index.refs == (1, 2, 3, 5)
+    assert [(t.id, t.depth, t.parent) for t in index.themes] == [
+        ("access", 0, -1), ("cost", 1, 0), ("insurance", 2, 1), ("trust", 0, -1),
+        ("stigma", 0, -1)]
+    places = {t.id: (list(t.direct.places), list(t.rolled.places)) for t in index.themes}
+    assert places == {"access": ([0], [0, 1, 2]), "cost": ([1], [1, 2]),
+                      "insurance": ([1, 2], [1, 2]), "trust": ([0, 1, 2, 3, 4],) * 2,
+                      "stigma": ([3], [3])}
+    assert index.labels[1:3] == ("Byrne et al. 2019a", "Byrne et al. 2019b")
+
+
+@pytest.mark.parametrize("make", [small, shipped])
+def test_the_stored_index_is_the_one_derived_from_the_review(tmp_path: Path, store: Path,
+                                                             make: typing.Any) -> None:
+    folder = make(tmp_path)
+    assert _from_entry(folder) == load(folder).index
+
+
+@pytest.mark.parametrize("make", [small, shipped])
+@pytest.mark.parametrize("rollup", [True, False])
+def test_what_the_index_alone_gives_is_what_the_review_gives(
+        tmp_path: Path, store: Path, make: typing.Any, rollup: bool) -> None:
+    folder = make(tmp_path)
+    review, index = load(folder), _from_entry(folder)
+    for order in Order:
+        fresh = analysis.tally(review, rollup=rollup, order=order)
+        stored = analysis.counted(index, rollup=rollup, order=order)
+        assert stored == fresh
+        assert [r.total.studies for r in stored.rows] == [r.total.studies for r in fresh.rows]
+    fresh_cites = analysis.citations(review, rollup=rollup)
+    stored_cites = analysis.cited(index, rollup=rollup)
+    assert stored_cites == fresh_cites
+    assert [r.studies for r in stored_cites.rows] == [r.studies for r in fresh_cites.rows]
+    assert analysis.matrix_of(index, rollup=rollup) == analysis.matrix(review, rollup=rollup)
+
+
+def test_tally_counts_and_lists_by_hand(tmp_path: Path, store: Path) -> None:
+    index = _from_entry(small(tmp_path))
+    result = analysis.counted(index, order=Order.by_count)
+    assert [(r.id, r.total.n, r.total.N) for r in result.rows] == [
+        ("trust", 5, 5), ("access", 3, 5), ("cost", 2, 5), ("insurance", 2, 5),
+        ("stigma", 1, 5)]
+    assert result.rows[1].total.studies == ("alpha", "beta", "gamma")
+
+
+def test_citations_by_hand(tmp_path: Path, store: Path) -> None:
+    """Refs 1, 2, 3, 5 with a gap, and a study without a ref listed after the numbers."""
+    cites = {r.id: r.citation for r in analysis.cited(_from_entry(small(tmp_path))).rows}
+    assert cites["access"].text == "[1\u20133]"
+    assert cites["trust"].text == "[1\u20133, 5]"
+    assert cites["trust"].unnumbered == ("epsilon",)
+    assert cites["insurance"].text == "[2, 3]"
+
+
+def test_the_shipped_citations_are_the_articles(tmp_path: Path, store: Path) -> None:
+    """FACTS.md: role clarity is supported by 12 of the 16 studies, [33-42, 44, 45]."""
+    index = _from_entry(shipped(tmp_path))
+    role = analysis.cited(index, theme=index.themes[index.position("role-clarity")])
+    assert role.rows[0].line() == "Role clarity (12/16): [33\u201342, 44, 45]"
+
+
+def _compress_by_hand(numbers: list[int]) -> str:
+    values = sorted(set(numbers))
+    out: list[str] = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] == values[j] + 1:
+            j += 1
+        if j - i >= 2:
+            out.append(f"{values[i]}\u2013{values[j]}")
+        else:
+            out.extend(str(v) for v in values[i:j + 1])
+        i = j + 1
+    return ", ".join(out)
+
+
+@given(st.lists(st.integers(min_value=-5, max_value=60), max_size=40))
+def test_compress_agrees_with_a_plain_loop(numbers: list[int]) -> None:
+    assert analysis.compress(numbers) == _compress_by_hand(numbers)
+
+
+@given(st.sets(st.integers(min_value=0, max_value=40)), st.integers(min_value=1, max_value=90))
+def test_ranges_found_from_places_are_those_of_the_numbers(places: set[int],
+                                                           first: int) -> None:
+    """With consecutive refs the runs are found from the places (as `cited` does)."""
+    ordered = sorted(places)
+    texts = [str(first + p) for p in range(41)]
+    assert analysis._ranges(ordered, [texts[p] for p in ordered]) == \
+        _compress_by_hand([first + p for p in ordered])
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), unique=True, max_size=50))
+def test_places_survive_their_stored_form(values: list[int]) -> None:
+    places = Places(array("I", sorted(values)))
+    back = Places.decoded(places.encoded(), 10_001)
+    assert back is not None
+    assert len(back) == len(values)
+    assert list(back.places) == sorted(values)
+
+
+def _gaps(*numbers: int) -> str:
+    return base64.b64encode(array("I", numbers).tobytes()).decode()
+
+
+@pytest.mark.parametrize(("text", "limit"), [
+    (_gaps(1, 0, 2), 10),        # a gap of 0: a place twice
+    (_gaps(3, 3), 5),            # the last place (5) past the last study (4)
+    ("not base64!", 10),
+    (base64.b64encode(b"\x01\x00\x00").decode(), 10),   # not whole 32-bit numbers
+])
+def test_places_that_build_could_not_make_are_refused(text: str, limit: int) -> None:
+    assert Places.decoded(text, limit) is None
+
+
+def test_places_at_the_limit_are_taken() -> None:
+    found = Places.decoded(_gaps(1, 4), 5)
+    assert found is not None
+    assert list(found.places) == [0, 4]
+
+
+def _index(content: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    index: dict[str, typing.Any] = content["index"]
+    return index
+
+
+INDEX_SURPRISES: dict[str, typing.Callable[[dict[str, typing.Any]], None]] = {
+    "a place past the last study": lambda c: _index(c)["themes"][0].__setitem__(
+        5, _gaps(1, 1, 1, 1, 1, 1)),
+    "places not sorted": lambda c: _index(c)["themes"][0].__setitem__(4, _gaps(2, 0)),
+    "places not base64": lambda c: _index(c)["themes"][0].__setitem__(4, "@@@@"),
+    "a parent after its child": lambda c: _index(c)["themes"][0].__setitem__(3, 2),
+    "a depth off its parent's": lambda c: _index(c)["themes"][1].__setitem__(2, 2),
+    "a theme row too short": lambda c: _index(c)["themes"][0].pop(),
+    "a depth as true": lambda c: _index(c)["themes"][0].__setitem__(2, True),
+    "a theme id twice": lambda c: _index(c)["themes"].append(list(_index(c)["themes"][-1])),
+    "a study id twice": lambda c: _index(c).update(ids=[*_index(c)["ids"], "alpha"],
+                                                   labels=[*_index(c)["labels"], "x"]),
+    "a label missing": lambda c: _index(c)["labels"].pop(),
+    "a ref as text": lambda c: _index(c)["refs"].__setitem__(0, "1"),
+    "more refs than studies": lambda c: _index(c)["refs"].extend([7, 8]),
+    "another key": lambda c: _index(c).__setitem__("extra", []),
+    "no index": lambda c: c.pop("index"),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_SURPRISES))
+def test_a_resigned_index_with_a_surprise_is_a_miss_that_rewrites_it(
+        tmp_path: Path, store: Path, name: str) -> None:
+    folder = small(tmp_path)
+    expected = load(folder).index
+    cached_review(folder)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    entry.write_bytes(_resigned(good, INDEX_SURPRISES[name]))
+    report, index = cached_index(folder)
+    assert report.review is not None  # validated again
+    assert index == expected
+    assert entry.read_bytes() == good
+
+
+def test_a_hit_reads_neither_the_records_nor_the_body(tmp_path: Path, store: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = small(tmp_path)
+    cached_review(folder)
+    [entry] = entries(store)
+    top, head, _body = entry.read_bytes().split(b"\n", 2)
+    # The body damaged: a run that needs only the index never notices.
+    entry.write_bytes(top + b"\n" + head + b"\n" + b"{damaged")
+
+    def fail(*args: object) -> typing.NoReturn:
+        raise AssertionError("the records were read")
+    monkeypatch.setattr(cache, "review_from", fail)
+    monkeypatch.setattr(cache, "_validate", fail)
+    report, index = cached_index(folder)
+    assert index == load(folder).index
+    assert report.review is None
+    assert report.errors == 0
+
+
+def test_the_stored_index_follows_the_codings_not_themes_times_studies(
+        tmp_path: Path, store: Path) -> None:
+    """2,000 themes and 2,000 studies, each theme coded to the last study: as bitsets
+    the index would be 2,000 x 2,000 bits; as places it is a few bytes a theme."""
+    count = 2_000
+    studies = "studies:\n" + "".join(f"  - {{id: s{i}, ref: {i + 1}}}\n" for i in range(count))
+    themes = "themes:\n" + "".join(
+        f"  - {{id: t{i}, label: T{i}, studies: [s{count - 1}]}}\n" for i in range(count))
+    folder = write_review(tmp_path / "wide", studies, themes)
+    cached_review(folder)
+    [entry] = entries(store)
+    head = entry.read_bytes().split(b"\n", 2)[1]
+    stored = json.loads(head)["index"]["themes"]
+    assert {tuple(row[4:]) for row in stored} == {(_gaps(count),) * 2}
+    assert len(head) < 60 * count + 40 * count  # the ids and labels, then ~30 bytes a theme
+    index = _from_entry(folder)
+    assert analysis.cited(index).rows[0].citation.text == f"[{count}]"
+
+
+def test_an_index_from_json_round_trips() -> None:
+    index = CodingIndex(("a", "b"), (1,), ("A 2001", "b"), ())
+    assert from_json(json.loads(json.dumps(index.to_json()))) == index
+    assert list(itertools.chain(index.children)) == [()]
