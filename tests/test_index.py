@@ -137,14 +137,19 @@ def test_compress_agrees_with_a_plain_loop(numbers: list[int]) -> None:
     assert analysis.compress(numbers) == _compress_by_hand(numbers)
 
 
-@given(st.sets(st.integers(min_value=0, max_value=40)), st.integers(min_value=1, max_value=90))
-def test_ranges_found_from_places_are_those_of_the_numbers(places: set[int],
-                                                           first: int) -> None:
-    """With consecutive refs the runs are found from the places (as `cited` does)."""
+@given(st.sets(st.integers(min_value=0, max_value=70_000)),
+       st.integers(min_value=1, max_value=90))
+def test_ranges_found_from_the_gaps_are_those_of_the_numbers(places: set[int],
+                                                             first: int) -> None:
+    """With consecutive refs the runs are found from the places' gaps, as `cited` does;
+    gaps of one, two and four bytes."""
     ordered = sorted(places)
-    texts = [str(first + p) for p in range(41)]
-    assert analysis._ranges(ordered, [texts[p] for p in ordered]) == \
-        _compress_by_hand([first + p for p in ordered])
+    stored = Places.decoded(Places(array("I", ordered)).encoded(), 70_001)
+    assert stored is not None
+    for count in range(len(ordered) + 1):
+        assert analysis._ranges([str(first + p) for p in ordered[:count]],
+                                stored.steps(count)) == \
+            _compress_by_hand([first + p for p in ordered[:count]])
 
 
 @given(st.lists(st.integers(min_value=0, max_value=10_000), unique=True, max_size=50))
@@ -156,24 +161,35 @@ def test_places_survive_their_stored_form(values: list[int]) -> None:
     assert list(back.places) == sorted(values)
 
 
-def _gaps(*numbers: int) -> str:
-    return base64.b64encode(array("I", numbers).tobytes()).decode()
+def _gaps(*numbers: int, width: str = "I") -> str:
+    return width + base64.b64encode(array(width, numbers).tobytes()).decode()
 
 
 @pytest.mark.parametrize(("text", "limit"), [
-    (_gaps(1, 0, 2), 10),        # a gap of 0: a place twice
-    (_gaps(3, 3), 5),            # the last place (5) past the last study (4)
-    ("not base64!", 10),
-    (base64.b64encode(b"\x01\x00\x00").decode(), 10),   # not whole 32-bit numbers
+    (_gaps(1, 0, 2), 10),               # a gap of 0: a place twice
+    (_gaps(1, 0, 2, width="B"), 10),
+    (_gaps(1, 2, 0, width="H"), 10),
+    (_gaps(3, 3), 6),                   # the last place (6) past the last study (5)
+    (_gaps(3, 3, width="B"), 6),
+    ("Inot base64!", 10),
+    ("Q" + _gaps(1)[1:], 10),           # no such width
+    ("", 10),
+    ("I" + base64.b64encode(b"\x01\x00\x00").decode(), 10),   # not whole 32-bit numbers
 ])
 def test_places_that_build_could_not_make_are_refused(text: str, limit: int) -> None:
     assert Places.decoded(text, limit) is None
 
 
-def test_places_at_the_limit_are_taken() -> None:
-    found = Places.decoded(_gaps(1, 4), 5)
+@pytest.mark.parametrize("width", ["B", "H", "I"])
+def test_places_at_the_limit_are_taken(width: str) -> None:
+    found = Places.decoded(_gaps(0, 4, width=width), 5)
     assert found is not None
     assert list(found.places) == [0, 4]
+
+
+def test_gaps_are_stored_as_narrow_as_they_fit() -> None:
+    assert [Places(array("I", places)).encoded()[0] for places in
+            ([0, 255], [0, 256], [65_535], [65_536])] == ["B", "H", "H", "I"]
 
 
 def _index(content: dict[str, typing.Any]) -> dict[str, typing.Any]:
@@ -183,7 +199,7 @@ def _index(content: dict[str, typing.Any]) -> dict[str, typing.Any]:
 
 INDEX_SURPRISES: dict[str, typing.Callable[[dict[str, typing.Any]], None]] = {
     "a place past the last study": lambda c: _index(c)["themes"][0].__setitem__(
-        5, _gaps(1, 1, 1, 1, 1, 1)),
+        5, _gaps(0, 1, 1, 1, 1, 1)),
     "places not sorted": lambda c: _index(c)["themes"][0].__setitem__(4, _gaps(2, 0)),
     "places not base64": lambda c: _index(c)["themes"][0].__setitem__(4, "@@@@"),
     "a parent after its child": lambda c: _index(c)["themes"][0].__setitem__(3, 2),
@@ -248,7 +264,7 @@ def test_the_stored_index_follows_the_codings_not_themes_times_studies(
     [entry] = entries(store)
     head = entry.read_bytes().split(b"\n", 2)[1]
     stored = json.loads(head)["index"]["themes"]
-    assert {tuple(row[4:]) for row in stored} == {(_gaps(count),) * 2}
+    assert {tuple(row[4:]) for row in stored} == {(_gaps(count - 1, width="H"),) * 2}
     assert len(head) < 60 * count + 40 * count  # the ids and labels, then ~30 bytes a theme
     index = _from_entry(folder)
     assert analysis.cited(index).rows[0].citation.text == f"[{count}]"

@@ -391,21 +391,19 @@ def compress(numbers: Iterable[int]) -> str:
     """'33-36, 38, 40, 41' (an en dash in fact): sorted, runs of three or more as ranges,
     pairs kept apart."""
     values = list(numbers)
-    if not _ascending(values):  # already sorted, as a theme's refs are
+    following = values[1:]
+    if not all(map(operator.lt, values, following)):  # already sorted, as a theme's refs are
         values = sorted(set(values))
-    return _ranges(values, list(map(str, values)))
+        following = values[1:]
+    # A byte per neighbouring pair, 1 where the second follows the first by one.
+    return _ranges(list(map(str, values)),
+                   bytes(map((1).__eq__, map(operator.sub, following, values))))
 
 
-def _ascending(values: Sequence[int]) -> bool:
-    return all(map(operator.lt, values, itertools.islice(values, 1, None)))
-
-
-def _ranges(values: Sequence[int], texts: Sequence[str]) -> str:
-    """`compress` of `values`, ascending and distinct, each written as `texts` has it."""
-    # A byte per neighbouring pair, 1 where the second follows the first by one: the runs
-    # are then found by a regular expression, and every per-number step runs in C.
-    steps = bytes(map((1).__eq__, map(operator.sub, itertools.islice(values, 1, None),
-                                      values)))
+def _ranges(texts: Sequence[str], steps: bytes) -> str:
+    """`compress` of ascending, distinct numbers written out as `texts`, where steps[i] is 1
+    when the number after texts[i] is one more: the runs are found by a regular expression,
+    and every per-number step runs in C."""
     parts: list[str] = []
     done = 0
     for run in _RUN.finditer(steps):
@@ -634,12 +632,11 @@ def cited(index: CodingIndex, style: Style = Style.numeric, *, rollup: bool = Tr
             # The numbered studies come first: those of the theme are the places before `cut`.
             cut = bisect.bisect_left(places, numbered)
             if consecutive:
-                # Places step as their numbers do: the runs are found from the places.
-                written = _ranges(places[:cut], list(map(texts.__getitem__, places[:cut])))
+                # Places step as their numbers do: the runs are found from the places' gaps.
+                written = _ranges(list(map(texts.__getitem__, places[:cut])),
+                                  item.coded(rollup).steps(cut))
             else:
-                numbers = list(map(refs.__getitem__, places[:cut]))
-                written = _ranges(numbers, list(map(texts.__getitem__, places[:cut]))) \
-                    if _ascending(numbers) else compress(numbers)
+                written = compress(map(refs.__getitem__, places[:cut]))
             citation = Citation(f"[{written}]" if cut else "", index.studies(places[cut:]))
         else:
             citation = cite(places)

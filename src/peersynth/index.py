@@ -36,9 +36,17 @@ if array(_TYPECODE).itemsize != 4:  # pragma: no cover - no such platform in use
     raise ImportError("peersynth.index needs 32-bit unsigned arrays")
 
 
+# Gaps are stored in the narrowest of these that holds the largest: a theme coded to
+# many studies has small gaps, one byte each.
+_WIDTHS: Final = ("B", "H", "I")
+# A byte per gap: 1 where it is 1 (the next place follows at once), else 0.
+_ONE: Final = bytes(1 if value == 1 else 0 for value in range(256))
+
+
 class Places:
-    """One theme's codings: the places of its studies, sorted. Read from the cache, the
-    places are worked out from their gaps only when a command asks for them (a tally
+    """One theme's codings: the places of its studies, sorted, or their gaps (the first
+    place, then each place minus the one before), as the cache stores them. Read from
+    the cache, the places are worked out only when a command asks for them (a tally
     needs only their number)."""
 
     __slots__ = ("_gaps", "_places")
@@ -60,34 +68,57 @@ class Places:
     @property
     def places(self) -> array[int]:
         if self._places is None:
-            gaps = self._gaps if self._gaps is not None else array(_TYPECODE)
-            self._places = array(_TYPECODE, itertools.islice(
-                itertools.accumulate(gaps, initial=-1), 1, None))
+            self._places = array(_TYPECODE, itertools.accumulate(self.gaps))
         return self._places
 
+    @property
+    def gaps(self) -> array[int]:
+        if self._gaps is None:
+            places = self.places
+            # map stops with `places`: the chain is one longer.
+            gaps = list(map(int.__sub__, places, itertools.chain((0,), places)))
+            top = max(gaps, default=0)
+            width = next(code for code in _WIDTHS if top < 1 << (8 * array(code).itemsize))
+            self._gaps = array(width, gaps)
+        return self._gaps
+
+    def steps(self, count: int) -> bytes:
+        """A byte for each of the first `count` places but the last: 1 where the next
+        place follows at once."""
+        gaps = self.gaps[1:count]
+        if gaps.typecode == "B":
+            return gaps.tobytes().translate(_ONE)
+        return bytes(map((1).__eq__, gaps))
+
     def encoded(self) -> str:
-        places = self.places
-        # map stops with `places`: the chain is one longer.
-        gaps = array(_TYPECODE, map(int.__sub__, places, itertools.chain((-1,), places)))
+        gaps = self.gaps
         if sys.byteorder == "big":  # pragma: no cover
+            gaps = array(gaps.typecode, gaps)
             gaps.byteswap()
-        return base64.b64encode(gaps.tobytes()).decode("ascii")
+        return gaps.typecode + base64.b64encode(gaps.tobytes()).decode("ascii")
 
     @classmethod
     def decoded(cls, text: str, limit: int) -> Places | None:
-        """The places `text` holds, or None unless they are gaps of at least 1 adding up
-        to at most `limit` (the number of studies)."""
+        """The places `text` holds, or None unless they are a first place then gaps of at
+        least 1, within `limit` (the number of studies)."""
+        width = text[:1]
+        if width not in _WIDTHS:
+            return None
         try:
-            raw = base64.b64decode(text, validate=True)
+            raw = base64.b64decode(text[1:], validate=True)
         except ValueError:
             return None
-        if len(raw) % 4:
+        gaps = array(width)
+        if len(raw) % gaps.itemsize:
             return None
-        gaps = array(_TYPECODE)
         gaps.frombytes(raw)
         if sys.byteorder == "big":  # pragma: no cover
             gaps.byteswap()
-        if gaps and (min(gaps) < 1 or sum(gaps) > limit):
+        if not gaps:
+            return cls(gaps=gaps)
+        # No gap of 0 after the first: for one-byte gaps, a search in C.
+        if (raw.find(0, 1) >= 0 if width == "B" else min(gaps[1:], default=1) < 1) \
+                or sum(gaps) >= limit:
             return None
         return cls(gaps=gaps)
 
