@@ -78,11 +78,13 @@ FAKE: run.Results = {
     "shipped": {run.PASS: T(0.01, 0.01, 0.01), run.VERSION: T(0.10, 0.12, 0.10),
                 run.VALIDATE: T(0.2, 0.2, 0.2), run.TALLY: T(0.12, 0.18, 0.12),
                 run.CITE: T(0.11, 0.11, 0.11), run.JSONSCHEMA: T(0.6, 0.6, 0.6),
-                run.YAMLLINT: T(0.1, 0.1, 0.1), run.PLAIN: T(0.04, 0.05, 0.04)},
+                run.YAMLLINT: T(0.1, 0.1, 0.1), run.PLAIN: T(0.04, 0.05, 0.04),
+                run.IMPORT_ADAPTERS: T(0.08, 0.09, 0.08)},
     "10000": {run.VERSION: T(0.10, 0.10, 0.12), run.FLOOR: T(2.0, 2.0, 2.5, rss=100_000),
               run.EVENTS: T(1.0, 1.2, 1.0), run.VALIDATE: T(1.5, 1.7, 2.0, rss=140_000),
               run.TALLY: T(0.18, 0.22, 0.20), run.MATRIX: T(1.2, 1.1, 1.0),
-              run.PLAIN: T(2.0, 2.0, 2.5), run.JSONSCHEMA: T(14.0, 14.0, 14.0)},
+              run.PLAIN: T(2.0, 2.0, 2.5), run.JSONSCHEMA: T(14.0, 14.0, 14.0),
+              run.IMPORT_ADAPTERS: T(0.14, 0.15, 0.16)},
     "50000": {run.FLOOR: T(10.0, 11.0, 12.0), run.CITE: T(0.9, 1.2, 1.2)},
     run.GROWTH: {run.growth_name(10_000): T(2.0, 2.2, 2.5),
                  run.growth_name(50_000): T(10.0, 12.1, 12.0)},
@@ -103,11 +105,15 @@ def test_targets_from_fake_timings() -> None:
         f"shipped review: repeated cite of every theme / yamllint {le} 1{x}": False,  # 1.1
         "shipped review: repeated tally / plain-script tally": None,  # 3, 3.6, 3: reported
         "shipped review: peersynth --version / python -c \"import typer\"": None,  # unmeasured
+        f"shipped review: {run.IMPORT_ADAPTERS} / peersynth --version": None,  # 0.8, 0.75, 0.8
+        f"shipped review: repeated tally / {run.IMPORT_ADAPTERS}": None,  # 1.5, 2.0, 1.5
         f"10,000: validate / fair parse floor {le} 0.8{x}": True,  # 0.75, 0.85, 0.8
         f"10,000: validate / event-stream floor {le} 1.6{x}": True,  # 1.5, 1.417, 2.0
         # (0.18-0.10)/2.0 = 0.04, (0.22-0.10)/2.0 = 0.06, (0.20-0.12)/2.5 = 0.032
         f"10,000: (repeated tally - peersynth --version) / fair parse floor {le} 0.05{x}": True,
         "10,000: repeated tally / fair parse floor": None,  # 0.09, 0.11, 0.08
+        # (0.18-0.14)/2.0 = 0.02, (0.22-0.15)/2.0 = 0.035, (0.20-0.16)/2.5 = 0.016
+        f"10,000: (repeated tally - {run.IMPORT_ADAPTERS}) / fair parse floor": None,
         f"10,000: matrix, plain / fair parse floor {le} 0.5{x}": False,  # 0.6, 0.55, 0.4
         "10,000: validate / plain-script tally": None,
         f"10,000: check-jsonschema / validate (speed-up) \u2265 5{x}": True,  # 9.3, 8.2, 7
@@ -125,6 +131,12 @@ def test_targets_from_fake_timings() -> None:
     growth = found[f"growth: validate at 50,000 / at 10,000 {le} 5.2{x}"].value
     assert growth is not None
     assert (growth.median, growth.low, growth.high) == pytest.approx((5.0, 4.8, 5.5))
+    own = found[f"10,000: (repeated tally - {run.IMPORT_ADAPTERS}) / fair parse floor"].value
+    assert own is not None
+    assert (own.median, own.low, own.high) == pytest.approx((0.02, 0.016, 0.035))
+    coercion = found[f"shipped review: {run.IMPORT_ADAPTERS} / peersynth --version"].value
+    assert coercion is not None
+    assert (coercion.median, coercion.low, coercion.high) == pytest.approx((0.8, 0.75, 0.8))
     unmeasured = found["shipped review: peersynth --version / python -c \"import typer\""]
     assert unmeasured.value is None
 
@@ -180,9 +192,9 @@ def test_unmeasured_targets_are_listed_neither_met_nor_failed() -> None:
     found = run.targets({"10000": {run.VALIDATE: T(1.0)}})
     assert {target.met for target in found} == {None}
     assert {target.value for target in found} == {None}
-    # The fair floors' targets are listed whatever was measured: 6 on the shipped review
-    # (4 with a limit), 7 at 10,000 (5), one at 50,000 and the growth: 15, 11 with a limit.
-    assert len(found) == 15
+    # The fair floors' targets are listed whatever was measured: 8 on the shipped review
+    # (4 with a limit), 8 at 10,000 (5), one at 50,000 and the growth: 18, 11 with a limit.
+    assert len(found) == 18
     assert sum(target.limit is not None for target in found) == 11
     assert "not measured" in run.markdown({})
 
