@@ -102,8 +102,8 @@ YAMLLINT = "yamllint -d relaxed"
 GROWTH = "growth"
 # Every row name, in the order of the table: what --only accepts.
 ALL_NAMES = (PASS, IMPORT_TYPER, IMPORT_ADAPTERS, VERSION, FLOOR, EVENTS, PARSE, PLAIN,
-             VALIDATE, CACHED, TALLY_COLD, TALLY, CITE, MATRIX, CHARACTERISTICS, PANDOC, MATPLOTLIB, *FIGURES,
-             REPORT, AUDIT, AGREE, JSONSCHEMA, YAMLLINT, GROWTH)
+             VALIDATE, CACHED, TALLY_COLD, TALLY, CITE, MATRIX, CHARACTERISTICS, PANDOC,
+             MATPLOTLIB, *FIGURES, REPORT, AUDIT, AGREE, JSONSCHEMA, YAMLLINT, GROWTH)
 # The report's page holds Table 1 and the heat map: past this size it is measured no more.
 REPORT_MAX = 1_000
 # Bootstrap resamples of the agree row (two coders, benchmarks/coders.py writes them).
