@@ -25,6 +25,7 @@ from peersynth.choices import Style as Style
 from peersynth.errors import PeersynthError, UsageError
 from peersynth.index import CodingIndex, IndexedTheme, Places, in_order
 from peersynth.matching import country_key, field_key, value_key, whole_number
+from peersynth.matching import surname as surname  # where the commands have found it
 from peersynth.review import Flow, Review, Study, Theme
 from peersynth.suggest import closest
 
@@ -413,24 +414,6 @@ def _ranges(texts: Sequence[str], steps: bytes) -> str:
         done = last + 1
     parts += texts[done:]
     return ", ".join(parts)
-
-
-def _is_initials(token: str) -> bool:
-    letters = token.replace(".", "").replace("-", "")
-    return letters.isalpha() and letters.isupper() and len(letters) <= 3
-
-
-def surname(author: str) -> str:
-    """'Berry C' -> 'Berry'; 'van der Berg JH' -> 'van der Berg'; 'Berry, C.' -> 'Berry'.
-
-    Authors are written surname first (the Vancouver form); trailing initials are dropped.
-    """
-    if "," in author:
-        return author.split(",", 1)[0].strip() or author.strip()
-    tokens = author.split()
-    while len(tokens) > 1 and _is_initials(tokens[-1]):
-        tokens.pop()
-    return " ".join(tokens)
 
 
 def _suffix(index: int) -> str:

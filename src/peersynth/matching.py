@@ -110,3 +110,21 @@ _WHOLE_NUMBER: Final = re.compile(r"[-+]?[0-9]+")
 def whole_number(text: str) -> int | None:
     """The number `text` writes in plain decimal digits, else None."""
     return int(text) if _WHOLE_NUMBER.fullmatch(text) and len(text) < 400 else None
+
+
+def _is_initials(token: str) -> bool:
+    letters = token.replace(".", "").replace("-", "")
+    return letters.isalpha() and letters.isupper() and len(letters) <= 3
+
+
+def surname(author: str) -> str:
+    """'Berry C' -> 'Berry'; 'van der Berg JH' -> 'van der Berg'; 'Berry, C.' -> 'Berry'.
+
+    Authors are written surname first (the Vancouver form); trailing initials are dropped.
+    """
+    if "," in author:
+        return author.split(",", 1)[0].strip() or author.strip()
+    tokens = author.split()
+    while len(tokens) > 1 and _is_initials(tokens[-1]):
+        tokens.pop()
+    return " ".join(tokens)

@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from peersynth import analysis
 from peersynth.confidence.records import Credibility, Finding
 from peersynth.review import Review, Study, Theme
 
@@ -220,6 +219,9 @@ class Evidence:
 
 
 def evidence(review: Review, studies: Sequence[Study]) -> Evidence:
+    # Imported here: validation reads this module, and needs none of analysis.
+    from peersynth import analysis
+
     def spread(field: str) -> tuple[tuple[str, int], ...]:
         if not studies:
             return ()

@@ -15,8 +15,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from peersynth.analysis import surname
-from peersynth.matching import value_key
+from peersynth.matching import surname, value_key
 from peersynth.references.bibliography import Bibliography, Entry, normal_doi
 from peersynth.review import Study
 
