@@ -19,7 +19,7 @@ from peersynth import analysis, cache
 from peersynth.cache import cached_index, cached_review
 from peersynth.choices import Order
 from peersynth.index import CodingIndex, Places, from_json
-from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, write_review
+from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, run, write_review
 from test_cache import _resigned, entries
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "peersynth" / "example"
@@ -274,3 +274,32 @@ def test_an_index_from_json_round_trips() -> None:
     index = CodingIndex(("a", "b"), (1,), ("A 2001", "b"), ())
     assert from_json(json.loads(json.dumps(index.to_json()))) == index
     assert list(itertools.chain(index.children)) == [()]
+
+
+@pytest.mark.parametrize("args", [
+    ["tally"], ["tally", "--format", "json"], ["tally", "--no-rollup", "--sort", "count",
+                                               "--format", "csv"],
+    ["cite"], ["cite", "--format", "json"], ["cite", "trust"], ["cite", "--no-rollup"],
+    ["matrix"], ["matrix", "--format", "json"], ["matrix", "--no-rollup", "--format", "csv"],
+])
+def test_a_command_answered_from_the_index_prints_what_a_fresh_run_prints(
+        tmp_path: Path, store: Path, args: list[str]) -> None:
+    """A miss (which writes the entry), a hit (which reads only the index) and --no-cache:
+    the same output and the same notes (the study without a ref) every time."""
+    folder = small(tmp_path)
+    runs = [run(*args, "--data", folder, *extra) for extra in ([], [], ["--no-cache"])]
+    assert [r.exit_code for r in runs] == [0, 0, 0]
+    assert len(entries(store)) == 1
+    assert runs[1].stdout == runs[0].stdout == runs[2].stdout
+    assert runs[1].stderr == runs[0].stderr == runs[2].stderr
+
+
+def test_the_json_tally_from_the_index_lists_studies_by_hand(tmp_path: Path,
+                                                            store: Path) -> None:
+    folder = small(tmp_path)
+    run("tally", "--data", folder)
+    body = json.loads(run("tally", "--data", folder, "--format", "json").stdout)
+    assert {t["id"]: t["studies"] for t in body["themes"]} == {
+        "access": ["alpha", "beta", "gamma"], "cost": ["beta", "gamma"],
+        "insurance": ["beta", "gamma"], "trust": ["alpha", "beta", "gamma", "delta", "epsilon"],
+        "stigma": ["delta"]}
