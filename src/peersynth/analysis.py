@@ -284,6 +284,8 @@ def group_studies(review: Review, studies: Sequence[Study], field: str, *,
 
 def fold(text: str) -> str:
     """Text for sorting and matching: no accents, no case."""
+    if text.isascii():  # nothing to decompose (most names and ids): the same, sooner
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -442,16 +444,18 @@ def author_year_labels(review: Review) -> dict[str, AuthorYear]:
     for study in reference_order(review.studies):
         if not study.authors:
             continue
-        names = [surname(a) for a in study.authors]
-        if len(names) == 1:
-            who, kind, second = names[0], 0, ""
-        elif len(names) == 2:
-            who, kind, second = f"{names[0]} & {names[1]}", 1, names[1]
+        # Only the names the label shows: the first, and the second of two.
+        first = surname(study.authors[0])
+        if len(study.authors) == 1:
+            who, kind, second = first, 0, ""
+        elif len(study.authors) == 2:
+            second = surname(study.authors[1])
+            who, kind = f"{first} & {second}", 1
         else:
-            who, kind, second = f"{names[0]} et al.", 2, ""
+            who, kind, second = f"{first} et al.", 2, ""
         year = str(study.year) if study.year is not None else "n.d."
         base[study.id] = (f"{who} {year}",
-                          (fold(names[0]), kind, fold(second), study.year or 9999))
+                          (fold(first), kind, fold(second), study.year or 9999))
     same: dict[str, list[str]] = {}
     # Each study's place among those reading the same: found once, not by a search per
     # study (which is quadratic when thousands of studies share a label).

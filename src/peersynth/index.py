@@ -230,8 +230,15 @@ def build(review: Review) -> CodingIndex:
     labels = author_year_labels(review)
     themes: list[IndexedTheme] = []
 
+    everyone = range(len(ids))
+
     def places(studies: frozenset[str]) -> Places:
-        return Places(array(_TYPECODE, sorted(map(place.__getitem__, studies))))
+        if len(studies) * 8 < len(ids):
+            return Places(array(_TYPECODE, sorted(map(place.__getitem__, studies))))
+        # Many: marked, then read off in order, with no sort.
+        marks = bytearray(len(ids))
+        deque(map(marks.__setitem__, map(place.__getitem__, studies), itertools.repeat(1)), 0)
+        return Places(array(_TYPECODE, itertools.compress(everyone, marks)))
 
     parents: list[int] = []
     for theme, depth in review.themes_file.walk():
