@@ -17,11 +17,12 @@ records made that way, so its JSON needs no cleaning when read back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from itertools import filterfalse
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from peersynth.confidence.records import FindingsFile, findings_from, findings_to_json
 from peersynth.matching import clean, field_key, preferred_spellings
@@ -180,7 +181,12 @@ class Theme:
     @cached_property
     def study_ids(self) -> frozenset[str]:
         """Studies coded to this theme directly."""
-        return frozenset(self.coded_ids())
+        # Short forms, then the long forms' studies, each picked out in C.
+        short = cast("frozenset[str]", frozenset(filter(str.__instancecheck__, self.studies)))
+        if len(short) == len(self.studies):
+            return short
+        longs: Iterable[Coding] = filterfalse(str.__instancecheck__, self.studies)  # type: ignore[arg-type]
+        return short.union(map(attrgetter("study"), longs))
 
     @cached_property
     def rolled_up_ids(self) -> frozenset[str]:
@@ -310,8 +316,11 @@ def _cleaned_vocabularies(vocabularies: Mapping[str, list[str]]) -> dict[str, li
 def theme_from(value: Any) -> Theme:
     found = _fields(value)
     # Short forms, most of a large review's codings, are used as they are.
-    codings = [entry if type(entry) is str else Coding(**_fields(entry))
-               for entry in found["studies"]]
+    entries = found["studies"]
+    # All short (no long form to build): the list as it is.
+    codings = entries if type(entries) is list and all(map(str.__instancecheck__, entries)) \
+        else [
+        entry if type(entry) is str else Coding(**_fields(entry)) for entry in entries]
     return Theme(found["id"], clean(found["label"]), found["description"], codings,
                  found["reported"], [theme_from(sub) for sub in found["subthemes"]],
                  found.get("refi_guid"))
