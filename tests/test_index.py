@@ -70,7 +70,10 @@ def test_the_small_review_by_hand(tmp_path: Path, store: Path) -> None:
 def test_the_stored_index_is_the_one_derived_from_the_review(tmp_path: Path, store: Path,
                                                              make: typing.Any) -> None:
     folder = make(tmp_path)
-    assert _from_entry(folder) == load(folder).index
+    stored, built = _from_entry(folder), load(folder).index
+    assert stored == built
+    assert stored.labels == built.labels
+    assert stored.to_json() == built.to_json()
 
 
 @pytest.mark.parametrize("make", [small, shipped])
@@ -271,8 +274,11 @@ def test_the_stored_index_follows_the_codings_not_themes_times_studies(
 
 
 def test_an_index_from_json_round_trips() -> None:
-    index = CodingIndex(("a", "b"), (1,), ("A 2001", "b"), ())
-    assert from_json(json.loads(json.dumps(index.to_json()))) == index
+    index = CodingIndex(("a", "b"), (1,), (), stored_labels=("A 2001", "b"))
+    back = from_json(json.loads(json.dumps(index.to_json())))
+    assert back == index
+    assert back is not None
+    assert back.labels == ("A 2001", "b")
     assert list(itertools.chain(index.children)) == [()]
 
 
@@ -303,3 +309,34 @@ def test_the_json_tally_from_the_index_lists_studies_by_hand(tmp_path: Path,
         "access": ["alpha", "beta", "gamma"], "cost": ["beta", "gamma"],
         "insurance": ["beta", "gamma"], "trust": ["alpha", "beta", "gamma", "delta", "epsilon"],
         "stigma": ["delta"]}
+
+
+def test_a_review_read_from_the_cache_carries_the_stored_index(
+        tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = small(tmp_path)
+    expected = load(folder).index
+    cached_review(folder)
+
+    def fail(*args: object) -> typing.NoReturn:
+        raise AssertionError("the index was built again")
+    monkeypatch.setattr("peersynth.index.build", fail)
+    review = cached_review(folder).review
+    assert review is not None
+    assert review.index == expected
+    assert review.index.labels == expected.labels
+
+
+@pytest.mark.parametrize("change", [
+    lambda c: _index(c)["ids"].reverse(),       # the studies in another order
+    lambda c: _index(c)["themes"].pop(),        # a theme missing
+])
+def test_a_review_whose_stored_index_is_not_its_own_is_a_miss(
+        tmp_path: Path, store: Path, change: typing.Any) -> None:
+    folder = small(tmp_path)
+    expected = load(folder)
+    cached_review(folder)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    entry.write_bytes(_resigned(good, change))
+    assert cached_review(folder).review == expected
+    assert entry.read_bytes() == good

@@ -513,11 +513,15 @@ def _citation(review: Review, studies: Sequence[Study], style: Style,
         return Citation("(" + "; ".join(a.label for a in ordered) + ")")
     if style is Style.pandoc or style is Style.latex:
         keys = keys if keys is not None else style_keys(studies, style)
-        written = [keys[s.id] for s in studies]
-        if style is Style.pandoc:
-            return Citation("[" + "; ".join(written) + "]")
-        return Citation("\\cite{" + ",".join(written) + "}")
+        return _by_keys(style, [keys[s.id] for s in studies])
     return Citation(", ".join(s.id for s in studies))
+
+
+def _by_keys(style: Style, keys: Iterable[str]) -> Citation:
+    """A pandoc or latex citation of the studies these keys cite."""
+    if style is Style.pandoc:
+        return Citation("[" + "; ".join(keys) + "]")
+    return Citation("\\cite{" + ",".join(keys) + "}")
 
 
 def cite_studies(review: Review, studies: Sequence[Study], style: Style) -> Citation:
@@ -595,7 +599,12 @@ def citations(review: Review, style: Style = Style.numeric, *, rollup: bool = Tr
         else None
     ordered = review.in_reference_order  # the index's places are places in this order
 
+    # pandoc and latex: each study's key by place, so a theme's keys are looked up in C.
+    by_place = [keys[study.id] for study in ordered] if keys is not None else []
+
     def cite(places: Sequence[int]) -> Citation:
+        if by_place and places:
+            return _by_keys(style, map(by_place.__getitem__, places))
         return _citation(review, list(map(ordered.__getitem__, places)), style, labels, keys)
     return cited(index, style, rollup=rollup, theme=chosen, cite=cite)
 

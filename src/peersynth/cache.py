@@ -326,6 +326,13 @@ def _consistent(review: Review) -> bool:
             and all(theme.rolled_up_ids <= known for theme in review.themes))
 
 
+def _indexes(index: CodingIndex, review: Review) -> bool:
+    """Whether `index` is of `review`'s studies and themes, in their order."""
+    return (index.ids == tuple(study.id for study in review.in_reference_order)
+            and [theme.id for theme in index.themes]
+            == [theme.id for theme, _ in review.themes_file.walk()])
+
+
 def _encode(report: Report, digest: str) -> bytes:
     assert report.review is not None
     # surrogatepass: a folder name with bytes that are not UTF-8 arrives as surrogates;
@@ -349,9 +356,10 @@ def _encode(report: Report, digest: str) -> bytes:
 
 def _decode(raw: bytes, folder: Path, digest: str, *, whole: bool = True
             ) -> tuple[Report, CodingIndex | None] | None:
-    """The report an entry holds and, when not `whole`, its index instead of its review;
-    None when it is for other files, damaged, or holds anything validation could not have
-    produced. Without `whole` the body (the review's records) is neither hashed nor read."""
+    """The report an entry holds and, when not `whole`, its index instead of its review
+    (whose own index is then the stored one, not built again); None when it is for other
+    files, damaged, or holds anything validation could not have produced. Without `whole`
+    the body (the review's records) is neither hashed nor read."""
     global _sound
     top, newline, rest = raw.partition(b"\n")
     head_line, second, body = rest.partition(b"\n")
@@ -375,15 +383,16 @@ def _decode(raw: bytes, folder: Path, digest: str, *, whole: bool = True
             for code, severity, file, line, column, message, hint in head["diagnostics"])
         omitted = tuple(Omitted(*row) for row in head["omitted"])
         review: Review | None = None
-        index: CodingIndex | None = None
+        index = index_from_json(head["index"])
+        if index is None:
+            return None
         if content is not None:
             review = review_from(content["review"])
-            if not _consistent(review):
+            if not (_consistent(review) and _indexes(index, review)):
                 return None
-        else:
-            index = index_from_json(head["index"])
-            if index is None:
-                return None
+            # The review's index, as its cached_property would hold it: not built again.
+            vars(review)["index"] = index
+            index = None
         files = tuple(head["files"])
         extras = header.get("extras")
         if not (type(extras) is list and all(

@@ -24,7 +24,7 @@ import sys
 from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 
@@ -144,9 +144,22 @@ class CodingIndex:
     ids: tuple[str, ...]
     # The reference numbers of the numbered studies, which come first in reference order.
     refs: tuple[int, ...]
-    # Each study's author-year label (the matrix's row label).
-    labels: tuple[str, ...]
     themes: tuple[IndexedTheme, ...]
+    # Each study's author-year label (the matrix's row label), as the cache stores it; or
+    # the review the index is built from, to work them out from when first asked (only
+    # the matrix and the cache need them).
+    stored_labels: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    review: Review | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        if self.stored_labels is not None:
+            return self.stored_labels
+        from peersynth.analysis import author_year_labels
+
+        assert self.review is not None  # an index is either stored or built from a review
+        found = author_year_labels(self.review)
+        return tuple(found[study].label for study in self.ids)
 
     @property
     def N(self) -> int:  # the review's N, as the tables print it
@@ -217,17 +230,14 @@ def from_json(content: Any) -> CodingIndex | None:
         themes.append(IndexedTheme(id_, label, depth, parent, direct, rolled))
     if len({theme.id for theme in themes}) != len(themes):
         return None
-    return CodingIndex(tuple(ids), tuple(refs), tuple(labels), tuple(themes))
+    return CodingIndex(tuple(ids), tuple(refs), tuple(themes), stored_labels=tuple(labels))
 
 
 def build(review: Review) -> CodingIndex:
     """The index of a validated review."""
-    from peersynth.analysis import author_year_labels
-
     ordered = review.in_reference_order
     ids = tuple(study.id for study in ordered)
     place = {study: index for index, study in enumerate(ids)}
-    labels = author_year_labels(review)
     themes: list[IndexedTheme] = []
 
     everyone = range(len(ids))
@@ -247,8 +257,8 @@ def build(review: Review) -> CodingIndex:
                                    parents[-1] if parents else -1,
                                    places(theme.study_ids), places(theme.rolled_up_ids)))
         parents.append(len(themes) - 1)
-    return CodingIndex(ids, tuple(s.ref for s in ordered if s.ref is not None),
-                       tuple(labels[study].label for study in ids), tuple(themes))
+    return CodingIndex(ids, tuple(s.ref for s in ordered if s.ref is not None), tuple(themes),
+                       review=review)
 
 
 def in_order(index: CodingIndex, counts: Sequence[int], by_count: bool) -> Iterator[int]:
