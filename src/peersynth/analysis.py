@@ -479,6 +479,12 @@ def author_year_labels(review: Review) -> dict[str, AuthorYear]:
     return labels
 
 
+def study_labels(review: Review) -> dict[str, str]:
+    """Each study's author-year label by id: `author_year_labels`' labels, as the review's
+    index holds them (read from the cache, not worked out again)."""
+    return dict(zip(review.index.ids, review.index.labels, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     """One theme's citation: `text` cites what the style can; `unnumbered` are the

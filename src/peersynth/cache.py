@@ -316,14 +316,14 @@ _sound: Callable[[Any, Any], bool] | None = None
 
 def _consistent(review: Review) -> bool:
     """What validation guarantees and the reports rely on: unique study and theme ids,
-    and codings of known studies only. Checked on the records, not the JSON: a top-level
-    theme's rolled-up set of studies is kept, and tally, cite and matrix count with these
-    very sets, so the check costs them only the look-ups."""
+    and codings of known studies only. Checked on the records, not the JSON: each theme's
+    set of directly coded studies is kept for the commands that use it, and no roll-up
+    is worked out that the command may not need (the counts come from the index)."""
     themes = [theme for theme, _ in review.themes_file.walk()]
     known = set(map(attrgetter("id"), review.studies))
     return (len(known) == len(review.studies)
             and len({theme.id for theme in themes}) == len(themes)
-            and all(theme.rolled_up_ids <= known for theme in review.themes))
+            and all(theme.study_ids <= known for theme in themes))
 
 
 def _indexes(index: CodingIndex, review: Review) -> bool:

@@ -144,9 +144,9 @@ def default_columns(review: Review, group_by: str | None = None) -> list[Column]
 
 
 def _reader(review: Review, column: Column,
-            labels: dict[str, analysis.AuthorYear]) -> Callable[[Study], Value]:
+            labels: dict[str, str]) -> Callable[[Study], Value]:
     if column.key == "study":
-        return lambda study: labels[study.id].label
+        return lambda study: labels[study.id]
     if column.key in _FIELDS:
         return _FIELDS[column.key][2]
     assert column.field is not None  # an attribute column
@@ -164,7 +164,7 @@ def study_table(review: Review, columns: Sequence[Column] | None = None, *,
     field = analysis.resolve_field(review, group_by) if group_by is not None else None
     chosen = list(columns) if columns is not None else default_columns(review, field)
     kept = analysis.reference_order(analysis.filter_studies(review, where))
-    labels = analysis.author_year_labels(review) if any(
+    labels = analysis.study_labels(review) if any(
         column.key == "study" for column in chosen) else {}
     readers = [_reader(review, column, labels) for column in chosen]
     rows = {study.id: StudyRow(study.id, study.ref, tuple(read(study) for read in readers))

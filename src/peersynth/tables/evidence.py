@@ -40,14 +40,14 @@ def evidence(review: Review, theme: Theme | None = None) -> Evidence:
     coding under it in reference order: those without a ref after them, in file order.
     An evidence or note of only spaces is None, as one left out."""
     walked = list(theme.walk()) if theme is not None else list(review.themes_file.walk())
-    labels = analysis.author_year_labels(review)
+    labels = analysis.study_labels(review)
     rank = {study.id: place for place, study in enumerate(review.in_reference_order)}
     by_id = review.study_by_id
     themes = []
     for item, depth in walked:
         codings = sorted(item.codings, key=lambda c: rank[c.study])
         themes.append(EvidenceTheme(item.id, item.label, depth, tuple(
-            CodingRow(c.study, by_id[c.study].ref, labels[c.study].label,
+            CodingRow(c.study, by_id[c.study].ref, labels[c.study],
                       _given(c.evidence), _given(c.note))
             for c in codings)))
     return Evidence(tuple(themes), len(review.studies))
