@@ -253,9 +253,11 @@ def build(review: Review) -> CodingIndex:
     parents: list[int] = []
     for theme, depth in review.themes_file.walk():
         del parents[depth:]
+        direct = places(theme.study_ids)
+        # A theme without subthemes (most) rolls up to its own codings: worked out once.
         themes.append(IndexedTheme(theme.id, theme.label, depth,
-                                   parents[-1] if parents else -1,
-                                   places(theme.study_ids), places(theme.rolled_up_ids)))
+                                   parents[-1] if parents else -1, direct,
+                                   places(theme.rolled_up_ids) if theme.subthemes else direct))
         parents.append(len(themes) - 1)
     return CodingIndex(ids, tuple(s.ref for s in ordered if s.ref is not None), tuple(themes),
                        review=review)
