@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from peersynth import analysis, cache
 from peersynth.cache import cached_index, cached_review
 from peersynth.choices import Order
-from peersynth.index import CodingIndex, Places, from_json
+from peersynth.index import Bounds, CodingIndex, Places, from_json
 from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, run, write_review
 from test_cache import _resigned, entries
 
@@ -275,7 +275,7 @@ def test_the_stored_index_follows_the_codings_not_themes_times_studies(
 
 def test_an_index_from_json_round_trips() -> None:
     index = CodingIndex(("a", "b"), (1,), (), stored_labels=("A 2001", "b"))
-    back = from_json(json.loads(json.dumps(index.to_json())))
+    back = from_json(json.loads(json.dumps(index.to_json())), Bounds(100, 100, 64))
     assert back == index
     assert back is not None
     assert back.labels == ("A 2001", "b")
@@ -340,3 +340,81 @@ def test_a_review_whose_stored_index_is_not_its_own_is_a_miss(
     entry.write_bytes(_resigned(good, change))
     assert cached_review(folder).review == expected
     assert entry.read_bytes() == good
+
+
+def _content(ids: list[str], rows: list[list[typing.Any]], refs: list[int] | None = None,
+             labels: list[str] | None = None) -> dict[str, typing.Any]:
+    return {"ids": ids, "refs": refs if refs is not None else [],
+            "labels": labels if labels is not None else list(ids), "themes": rows}
+
+
+def _row(id_: str, depth: int, parent: int, *places: int) -> list[typing.Any]:
+    gaps = [b - a for a, b in zip((0, *places), places, strict=False)]
+    text = _gaps(*gaps, width="H")
+    return [id_, id_.upper(), depth, parent, text, text]
+
+
+ROOMY = Bounds(studies_bytes=1_000, themes_bytes=1_000, max_depth=64)
+
+
+def test_an_index_within_its_bounds_is_taken() -> None:
+    rows = [_row("a", 0, -1, 0, 2), _row("b", 1, 0, 2), _row("c", 1, 0), _row("d", 0, -1, 1)]
+    found = from_json(_content(["s1", "s2", "s3"], rows, refs=[4, 5]), ROOMY)
+    assert found is not None
+    assert [list(t.direct.places) for t in found.themes] == [[0, 2], [2], [], [1]]
+
+
+@pytest.mark.parametrize(("content", "bounds"), [
+    # More id text than studies.yaml holds, or than labels could add to it.
+    (_content(["x" * 600, "y" * 600], []), ROOMY),
+    (_content(["s1"], [], labels=["L" * 1100]), ROOMY),
+    # Theme ids and labels, or the ids its direct codings name, beyond themes.yaml: a
+    # few bytes of places cannot stand for a long id printed a thousand times.
+    (_content(["s1"], [_row("t" * 600, 0, -1)]), ROOMY),
+    (_content(["s" * 100], [_row(f"t{i}", 0, -1, 0) for i in range(11)]), ROOMY),
+    # Deeper than the YAML nests, a level skipped, or out of tree order.
+    (_content(["s1"], [_row(f"t{i}", i, i - 1) for i in range(66)]), ROOMY),
+    (_content(["s1"], [_row("a", 0, -1), _row("b", 2, 0)]), ROOMY),
+    (_content(["s1"], [_row("a", 0, -1), _row("b", 1, 0), _row("c", 0, -1),
+                       _row("d", 1, 0)]), ROOMY),
+    # Refs out of order or repeated.
+    (_content(["s1", "s2"], [], refs=[2, 1]), ROOMY),
+    (_content(["s1", "s2"], [], refs=[1, 1]), ROOMY),
+])
+def test_an_index_beyond_what_its_files_could_make_is_refused(
+        content: dict[str, typing.Any], bounds: Bounds) -> None:
+    assert from_json(content, bounds) is None
+
+
+def test_a_deep_chain_within_the_depth_limit_is_taken() -> None:
+    rows = [_row(f"t{i}", i, i - 1) for i in range(65)]
+    assert from_json(_content(["s1"], rows), ROOMY) is not None
+
+
+def test_a_small_head_that_would_print_gigabytes_is_a_miss(tmp_path: Path, store: Path) -> None:
+    """One long id, coded by a thousand themes through a byte each: refused for the
+    themes.yaml it claims to come from, and validated again instead."""
+    folder = small(tmp_path)
+    cached_review(folder)
+    [entry] = entries(store)
+    long_id = "x" * 100_000
+
+    def change(content: dict[str, typing.Any]) -> None:
+        _index(content).update(ids=[long_id], labels=[long_id], refs=[], themes=[
+            [f"t{i}", "", 0, -1, _gaps(0, width="B"), _gaps(0, width="B")]
+            for i in range(1000)])
+    entry.write_bytes(_resigned(entry.read_bytes(), change))
+    report, index = cached_index(folder)
+    assert report.review is not None  # a miss: validated again
+    assert index == load(folder).index
+
+
+def test_tally_tells_the_reviews_problems_before_those_of_its_options(tmp_path: Path,
+                                                                     store: Path) -> None:
+    """A folder that is not there is told as such, whatever --where says."""
+    missing = tmp_path / "nowhere"
+    plain = run("tally", "--data", missing)
+    filtered = run("tally", "--where", "bogus", "--data", missing)
+    assert plain.exit_code != 0
+    assert (filtered.exit_code, filtered.stderr) == (plain.exit_code, plain.stderr)
+    assert "nowhere" in filtered.stderr

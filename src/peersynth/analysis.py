@@ -300,7 +300,7 @@ class Cell:
     N: int
     # The studies counted, as places in reference order, and the index they are places
     # of: the studies are listed only for the formats that list them.
-    codings: Places = dataclasses.field(repr=False, compare=False)
+    codings: Places = dataclasses.field(repr=False)
     index: CodingIndex = dataclasses.field(repr=False, compare=False)
 
     @cached_property
@@ -331,10 +331,6 @@ class Tally:
     by: str | None
     explode: bool
     groups: tuple[Group, ...]
-
-
-def coded(theme: Theme, rollup: bool) -> frozenset[str]:
-    return theme.rolled_up_ids if rollup else theme.study_ids
 
 
 def tally(review: Review, *, rollup: bool = True, where: Sequence[tuple[str, str]] = (),
@@ -480,9 +476,13 @@ def author_year_labels(review: Review) -> dict[str, AuthorYear]:
 
 
 def study_labels(review: Review) -> dict[str, str]:
-    """Each study's author-year label by id: `author_year_labels`' labels, as the review's
-    index holds them (read from the cache, not worked out again)."""
-    return dict(zip(review.index.ids, review.index.labels, strict=True))
+    """Each study's author-year label by id: `author_year_labels`' labels, from the
+    review's index when it already has one (read from the cache, not worked out again)."""
+    # vars(): where the index's cached_property keeps it; asking for it would build it.
+    index = vars(review).get("index")
+    if index is not None:
+        return dict(zip(index.ids, index.labels, strict=True))
+    return {study: found.label for study, found in author_year_labels(review).items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,7 +571,7 @@ class CiteRow:
     citation: Citation
     # The theme's studies as places in reference order, and the index they are places
     # of: the ids are listed only for the formats (and styles) that need them.
-    places: Sequence[int] = dataclasses.field(repr=False)
+    places: Sequence[int] = dataclasses.field(repr=False, compare=False)
     index: CodingIndex = dataclasses.field(repr=False, compare=False)
 
     @property

@@ -63,7 +63,7 @@ from peersynth.files import (
     display_name,
     read_review,
 )
-from peersynth.index import CodingIndex
+from peersynth.index import Bounds, CodingIndex
 from peersynth.index import from_json as index_from_json
 from peersynth.report import Omitted, Report
 from peersynth.review import STUDY_FIELDS, Review, review_from, review_to_json
@@ -280,7 +280,8 @@ def _codings_check(coding: _Check) -> _Check:
 
 
 def _sound_body() -> Callable[[Any, Any], bool]:
-    """The check of a whole entry body: every value of the declared type."""
+    """The check of an entry's head (its index aside, which `peersynth.index.from_json`
+    checks) and, when read, its body: every value of the declared type."""
     memo: dict[type, _Check] = {}
     if typing.get_type_hints(records.Theme)["studies"] != list[str | records.Coding]:
         raise TypeError("a theme's studies changed type: teach _codings_check")
@@ -354,7 +355,7 @@ def _encode(report: Report, digest: str) -> bytes:
     return header.encode() + b"\n" + head + b"\n" + body
 
 
-def _decode(raw: bytes, folder: Path, digest: str, *, whole: bool = True
+def _decode(raw: bytes, folder: Path, digest: str, bounds: Bounds, *, whole: bool = True
             ) -> tuple[Report, CodingIndex | None] | None:
     """The report an entry holds and, when not `whole`, its index instead of its review
     (whose own index is then the stored one, not built again); None when it is for other
@@ -383,7 +384,7 @@ def _decode(raw: bytes, folder: Path, digest: str, *, whole: bool = True
             for code, severity, file, line, column, message, hint in head["diagnostics"])
         omitted = tuple(Omitted(*row) for row in head["omitted"])
         review: Review | None = None
-        index = index_from_json(head["index"])
+        index = index_from_json(head["index"], bounds)
         if index is None:
             return None
         if content is not None:
@@ -482,7 +483,8 @@ def _lookup(folder: Path, use_cache: bool, limits: Limits | None, directory: Pat
     bound = entry_bound((*both, files.findings or b""))
     raw = _read_entry(path, bound, whole=whole)
     if raw is not None:
-        found = _decode(raw, folder, digest, whole=whole)
+        bounds = Bounds(len(both[0]), len(both[1]), limits.max_depth)
+        found = _decode(raw, folder, digest, bounds, whole=whole)
         if found is not None and found[0].files == tuple(
                 display_name(folder, name) for name in (STUDIES_FILE, THEMES_FILE)) \
                 and _extras_unchanged(found[0], files, limits):

@@ -10,16 +10,18 @@ is derived from a validated review (`build`); the cache stores it beside the rev
 that a command needing no more than the index never reads the review's records
 (`peersynth.cache.cached_index`).
 
-Stored, a theme's places are the gaps between them (the first place + 1, then each
-place minus the one before) as little-endian 32-bit numbers in base64: any gaps of at
-least 1 that add up to at most N are sorted places of known studies, so the check of an
-untrusted entry is a minimum and a sum, done in C.
+Stored, a theme's places are their gaps: the first place, then each place minus the one
+before, as little-endian numbers of the narrowest width that holds them (one byte, two or
+four: the text starts with its array type code, B, H or I), in base64. Gaps of at least
+1 after the first, adding up to less than N, are sorted places of known studies, so the
+check of an untrusted entry is a search for a 0 and a sum, done in C.
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
+import operator
 import sys
 from array import array
 from collections import deque
@@ -57,9 +59,12 @@ class Places:
         self._gaps = gaps
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Places) and self.places == other.places
+        if not isinstance(other, Places):
+            return NotImplemented
+        return self.places == other.places
 
-    __hash__ = None  # type: ignore[assignment]  # mutable in effect: decoded when first asked
+    def __hash__(self) -> int:
+        return hash(self.places.tobytes())
 
     def __len__(self) -> int:
         held = self._places if self._places is not None else self._gaps
@@ -200,12 +205,28 @@ class CodingIndex:
 
 
 _ROW_TYPES: Final = [str, str, int, int, str, str]
+# The most an author-year label adds to the text it is made of (" et al. ", the year, a
+# suffix): a label is a study's id, or its first one or two surnames and these.
+_LABEL_EXTRA: Final = 40
 
 
-def from_json(content: Any) -> CodingIndex | None:
+@dataclass(frozen=True)
+class Bounds:
+    """What the files an index is read with can hold: an index beyond it is not theirs.
+    A study's id is written in studies.yaml, a theme's id and label and each direct
+    coding's study id in themes.yaml, and no theme is deeper than the YAML nests."""
+
+    studies_bytes: int
+    themes_bytes: int
+    max_depth: int
+
+
+def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
     """The index a cache entry holds, or None when it is anything `build` could not have
-    made: wrong types, ids repeated, a parent after its child, a depth that does not
-    follow its parent's, places that are not sorted places of known studies."""
+    made from files within `bounds`: wrong types, ids repeated, refs out of order, themes
+    out of tree order, places that are not sorted places of known studies, or more text
+    (ids, labels, the ids a theme's direct codings name) than the files hold. Bounded so,
+    nothing a command prints from the index outgrows the files it was made from."""
     if not (type(content) is dict and content.keys() == {"ids", "refs", "labels", "themes"}):
         return None
     ids, refs, labels, rows = (content[key] for key in ("ids", "refs", "labels", "themes"))
@@ -213,22 +234,43 @@ def from_json(content: Any) -> CodingIndex | None:
             and type(rows) is list and set(map(type, ids)) <= {str}
             and set(map(type, labels)) <= {str} and set(map(type, refs)) <= {int}
             and len(labels) == len(ids) and len(refs) <= len(ids)
-            and len(set(ids)) == len(ids)):
+            and len(set(ids)) == len(ids)
+            and all(map(operator.lt, refs, itertools.islice(refs, 1, None)))):
+        return None
+    lengths = list(map(len, ids))
+    if sum(lengths) > bounds.studies_bytes or \
+            sum(map(len, labels)) > bounds.studies_bytes + _LABEL_EXTRA * len(ids):
         return None
     themes: list[IndexedTheme] = []
+    text = 0
+    ancestors: list[int] = []  # the themes above the next row, as `build` walks the tree
     for position, row in enumerate(rows):
         if not (type(row) is list and list(map(type, row)) == _ROW_TYPES):
             return None
         id_, label, depth, parent, direct_text, rolled_text = row
-        if not (-1 <= parent < position
-                and depth == (themes[parent].depth + 1 if parent >= 0 else 0)):
+        if not (0 <= depth <= min(len(ancestors), bounds.max_depth)):
             return None
+        del ancestors[depth:]
+        if parent != (ancestors[-1] if ancestors else -1):
+            return None
+        ancestors.append(position)
         direct = Places.decoded(direct_text, len(ids))
         rolled = Places.decoded(rolled_text, len(ids))
         if direct is None or rolled is None:
             return None
+        text += len(id_) + len(label)
+        if text > bounds.themes_bytes:
+            return None
         themes.append(IndexedTheme(id_, label, depth, parent, direct, rolled))
     if len({theme.id for theme in themes}) != len(themes):
+        return None
+    # The ids the direct codings name, as themes.yaml writes each: counted as if each
+    # were the longest first (enough for most reviews, whose ids are alike), and one by
+    # one only when that bound is not.
+    codings = sum(len(theme.direct) for theme in themes)
+    if codings * max(lengths, default=0) > bounds.themes_bytes and sum(
+            sum(map(lengths.__getitem__, theme.direct.places)) for theme in themes
+    ) > bounds.themes_bytes:
         return None
     return CodingIndex(tuple(ids), tuple(refs), tuple(themes), stored_labels=tuple(labels))
 

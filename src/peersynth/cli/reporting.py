@@ -132,13 +132,14 @@ def tally(
                          f"{', '.join(by)}",
                          "keep one --by; `peersynth studies --by FIELD` counts several fields")
     crosstab = by[0] if by else None
-    pairs = [analysis.parse_where(text) for text in where or []]
-    if crosstab is None and not pairs and not explode:
+    if crosstab is None and not where and not explode:
         # Counting alone: the coding index is all it needs, not the studies' records.
         result = analysis.counted(load_index(pick_folder(folder, data), no_cache=no_cache),
                                   rollup=rollup, order=sort)
     else:
+        # The review first: its own errors are told before those of --where.
         review = load_review(pick_folder(folder, data), no_cache=no_cache)
+        pairs = [analysis.parse_where(text) for text in where or []]
         if explode and (crosstab is None
                         or analysis.resolve_field(review, crosstab) != "country"):
             raise UsageError("--explode needs --by country",
