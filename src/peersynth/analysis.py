@@ -355,7 +355,7 @@ def counted(index: CodingIndex, *, rollup: bool = True, order: Order = Order.tre
         if kept is not None or groups else {}
 
     def scope(studies: Iterable[str]) -> bytearray:
-        return index.flags(list(map(place.__getitem__, studies)))
+        return index.flags(map(place.__getitem__, studies))
 
     def cell(codings: Places, within: bytearray | None, total: int) -> Cell:
         if within is not None:
@@ -629,14 +629,15 @@ def cited(index: CodingIndex, style: Style = Style.numeric, *, rollup: bool = Tr
     consecutive = bool(refs) and refs == tuple(range(refs[0], refs[0] + numbered))
     rows = []
     for item in [theme] if theme is not None else index.themes:
-        places = item.coded(rollup).places
+        codings = item.coded(rollup)
+        places = codings.places
         if cite is None:
             # The numbered studies come first: those of the theme are the places before `cut`.
             cut = bisect.bisect_left(places, numbered)
             if consecutive:
                 # Places step as their numbers do: the runs are found from the places' gaps.
                 written = _ranges(list(map(texts.__getitem__, places[:cut])),
-                                  item.coded(rollup).steps(cut))
+                                  codings.steps(cut))
             else:
                 written = compress(map(refs.__getitem__, places[:cut]))
             citation = Citation(f"[{written}]" if cut else "", index.studies(places[cut:]))
@@ -752,10 +753,11 @@ def matrix_of(index: CodingIndex, *, rollup: bool = True) -> Matrix:
     """`matrix` from the index alone."""
     # Column by column, each a byte per study, then turned into rows in C: a large
     # review has millions of cells.
-    columns = [tuple(map(operator.truth, index.flags(theme.coded(rollup).places)))
-               for theme in index.themes]
-    branches = [index.flags(theme.rolled.places) for theme in index.themes
-                if theme.parent < 0]
+    marks = [index.flags(theme.coded(rollup).places) for theme in index.themes]
+    columns = [tuple(map(operator.truth, column)) for column in marks]
+    # Each top-level theme's rolled-up studies: its own column, when the columns roll up.
+    branches = [column if rollup else index.flags(theme.rolled.places)
+                for theme, column in zip(index.themes, marks, strict=True) if theme.parent < 0]
     cells: Iterable[tuple[bool, ...]] = (zip(*columns, strict=True) if columns
                                          else itertools.repeat(()))
     totals: Iterable[int] = (map(sum, zip(*branches, strict=True)) if branches

@@ -25,7 +25,7 @@ import operator
 import sys
 from array import array
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
@@ -128,6 +128,14 @@ class Places:
         return cls(gaps=gaps)
 
 
+def _marked(size: int, places: Iterable[int]) -> bytearray:
+    """`size` bytes, 1 at `places`, else 0."""
+    marks = bytearray(size)
+    # Set in C (a large review has over a million codings); the deque keeps nothing.
+    deque(map(marks.__setitem__, places, itertools.repeat(1)), 0)
+    return marks
+
+
 @dataclass(frozen=True, slots=True)
 class IndexedTheme:
     id: str
@@ -179,12 +187,9 @@ class CodingIndex:
             below[theme.parent if theme.parent >= 0 else len(self.themes)].append(position)
         return tuple(map(tuple, below))
 
-    def flags(self, places: Sequence[int]) -> bytearray:
+    def flags(self, places: Iterable[int]) -> bytearray:
         """One byte per place, 1 at `places`."""
-        marks = bytearray(self.N)
-        # Set in C (a large review has over a million codings); the deque keeps nothing.
-        deque(map(marks.__setitem__, places, itertools.repeat(1)), 0)
-        return marks
+        return _marked(self.N, places)
 
     def position(self, id_: str) -> int:
         """Where the theme `id_` is in `themes` (KeyError when it is not)."""
@@ -288,8 +293,7 @@ def build(review: Review) -> CodingIndex:
         if len(studies) * 8 < len(ids):
             return Places(array(_TYPECODE, sorted(map(place.__getitem__, studies))))
         # Many: marked, then read off in order, with no sort.
-        marks = bytearray(len(ids))
-        deque(map(marks.__setitem__, map(place.__getitem__, studies), itertools.repeat(1)), 0)
+        marks = _marked(len(ids), map(place.__getitem__, studies))
         return Places(array(_TYPECODE, itertools.compress(everyone, marks)))
 
     parents: list[int] = []

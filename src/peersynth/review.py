@@ -317,10 +317,11 @@ def theme_from(value: Any) -> Theme:
     found = _fields(value)
     # Short forms, most of a large review's codings, are used as they are.
     entries = found["studies"]
-    # All short (no long form to build): the list as it is.
-    codings = entries if type(entries) is list and all(map(str.__instancecheck__, entries)) \
-        else [
-        entry if type(entry) is str else Coding(**_fields(entry)) for entry in entries]
+    if type(entries) is list and all(map(str.__instancecheck__, entries)):
+        codings = entries  # all short: no long form to build, the list as it is
+    else:
+        codings = [entry if type(entry) is str else Coding(**_fields(entry))
+                   for entry in entries]
     return Theme(found["id"], clean(found["label"]), found["description"], codings,
                  found["reported"], [theme_from(sub) for sub in found["subthemes"]],
                  found.get("refi_guid"))
