@@ -501,3 +501,64 @@ def test_a_resigned_count_of_problems_not_shown_is_checked(rich_review: Path, st
     entry.write_bytes(_resigned(good, lambda content: content["omitted"].append(row)))
     assert cached_review(rich_review) == expected
     assert entry.read_bytes() == good
+
+
+MIXED_STUDIES = """\
+studies:
+  - {id: a1, ref: 1}
+  - {id: a2, ref: 2}
+  - {id: a3, ref: 3}
+"""
+MIXED_THEMES = """\
+themes:
+  - id: mixed
+    label: Mixed
+    studies:
+      - a1
+      - {study: a2, evidence: "p. 3"}
+      - a3
+    subthemes:
+      - id: long-only
+        label: Long only
+        studies:
+          - {study: a3, note: "in passing"}
+"""
+
+
+def test_long_and_short_codings_read_from_an_entry_keep_their_order_and_fields(
+        tmp_path: Path, store: Path) -> None:
+    from peersynth.review import Coding
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "studies.yaml").write_text(MIXED_STUDIES)
+    (folder / "themes.yaml").write_text(MIXED_THEMES)
+    expected = validate_folder(folder)
+    assert expected.review is not None
+    cached_review(folder)
+    hit = cached_review(folder)
+    assert hit == expected
+    assert hit.review is not None
+    [mixed] = hit.review.themes
+    assert mixed.studies == ["a1", Coding("a2", "p. 3"), "a3"]
+    assert mixed.subthemes[0].studies == [Coding("a3", note="in passing")]
+    assert all(type(coding) is Coding for coding in mixed.codings)
+    assert mixed.study_ids == {"a1", "a2", "a3"}
+
+
+def test_a_resigned_long_form_naming_an_unknown_study_is_a_miss(
+        tmp_path: Path, store: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "studies.yaml").write_text(MIXED_STUDIES)
+    (folder / "themes.yaml").write_text(MIXED_THEMES)
+    expected = validate_folder(folder)
+    cached_review(folder)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+
+    def unknown(content: dict[str, typing.Any]) -> None:
+        _themes(content)[0]["subthemes"][0]["studies"][0]["study"] = "zz"
+    entry.write_bytes(_resigned(good, unknown))
+    assert cached_review(folder) == expected
+    assert entry.read_bytes() == good

@@ -317,14 +317,18 @@ _sound: Callable[[Any, Any], bool] | None = None
 
 def _consistent(review: Review) -> bool:
     """What validation guarantees and the reports rely on: unique study and theme ids,
-    and codings of known studies only. Checked on the records, not the JSON: each theme's
-    set of directly coded studies is kept for the commands that use it, and no roll-up
-    is worked out that the command may not need (the counts come from the index)."""
+    and codings of known studies only. Checked on the records, not the JSON, without
+    working out a theme's set of studies or its roll-up that the command may not need
+    (the counts come from the index)."""
     themes = [theme for theme, _ in review.themes_file.walk()]
     known = set(map(attrgetter("id"), review.studies))
+    # Short forms and long forms' studies, each picked out in C, no set built per theme.
+    short, study_of = str.__instancecheck__, attrgetter("study")
     return (len(known) == len(review.studies)
             and len({theme.id for theme in themes}) == len(themes)
-            and all(theme.study_ids <= known for theme in themes))
+            and all(known.issuperset(filter(short, theme.studies))
+                    and known.issuperset(map(study_of, filterfalse(short, theme.studies)))
+                    for theme in themes))
 
 
 def _indexes(index: CodingIndex, review: Review) -> bool:

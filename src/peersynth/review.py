@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from itertools import filterfalse
+from itertools import compress, filterfalse
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -278,6 +278,14 @@ def _study(values: dict[str, Any]) -> Study:
     return study
 
 
+def _coding(values: dict[str, Any]) -> Coding:
+    """A Coding holding `values` (study, evidence, note), made as `_study` makes a Study:
+    a large review has tens of thousands of long forms."""
+    coding = object.__new__(Coding)
+    object.__setattr__(coding, "__dict__", values)
+    return coding
+
+
 def _cleaned_study(values: dict[str, Any]) -> dict[str, Any]:
     """A validated model's study fields, their text cleaned: what the records hold."""
     for name in ("key", "doi", "title", "journal", "design", "quality"):
@@ -317,10 +325,16 @@ def theme_from(value: Any) -> Theme:
     found = _fields(value)
     # Short forms, most of a large review's codings, are used as they are.
     entries = found["studies"]
-    if type(entries) is list and all(map(str.__instancecheck__, entries)):
+    if found is value:
+        # JSON, the cache's own list, checked to hold text and objects of exactly a
+        # Coding's fields: the long forms, found in C, are made Codings in place.
+        codings = entries
+        for at in compress(range(len(entries)), map(dict.__instancecheck__, entries)):
+            codings[at] = _coding(entries[at])
+    elif all(map(str.__instancecheck__, entries)):
         codings = entries  # all short: no long form to build, the list as it is
     else:
-        codings = [entry if type(entry) is str else Coding(**_fields(entry))
+        codings = [entry if type(entry) is str else Coding(**vars(entry))
                    for entry in entries]
     return Theme(found["id"], clean(found["label"]), found["description"], codings,
                  found["reported"], [theme_from(sub) for sub in found["subthemes"]],
