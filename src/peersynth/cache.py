@@ -366,10 +366,13 @@ def _decode(raw: bytes, folder: Path, digest: str, bounds: Bounds, *, whole: boo
     files, damaged, or holds anything validation could not have produced. Without `whole`
     the body (the review's records) is neither hashed nor read."""
     global _sound
-    top, newline, rest = raw.partition(b"\n")
-    head_line, second, body = rest.partition(b"\n")
-    if not (newline and second):
+    # The lines found, the body neither copied nor decoded until it is needed: a large
+    # review's body is megabytes.
+    first = raw.find(b"\n")
+    second = raw.find(b"\n", first + 1) if first >= 0 else -1
+    if second < 0:
         return None
+    top, head_line, body = raw[:first], raw[first + 1:second], memoryview(raw)[second + 1:]
     try:
         header = json.loads(top)
         if not (isinstance(header, dict) and header.get("magic") == _MAGIC
@@ -378,7 +381,8 @@ def _decode(raw: bytes, folder: Path, digest: str, bounds: Bounds, *, whole: boo
                 and (not whole or header.get("sha256") == hashlib.sha256(body).hexdigest())):
             return None
         head = json.loads(head_line)
-        content = json.loads(body) if whole else None
+        # As json.loads decodes bytes, without copying them first.
+        content = json.loads(str(body, "utf-8", "surrogatepass")) if whole else None
         if _sound is None:
             _sound = _sound_body()
         if not _sound(head, content):
