@@ -5,13 +5,15 @@
     .venv/bin/python benchmarks/run.py --sizes 10000 --out benchmarks/work/audit.md \
         --only "fair parse floor,peersynth tally (repeat),peersynth audit (repeat)"
 
-Every size is timed in `--rounds` paired rounds (3 unless told): a round runs each
-command once, in the same order, so that a drift in the machine's speed shifts all of
-them alike. A row shows the median wall time and its range over the rounds, and the
-peak resident memory; a ratio is worked out per round (the command's time over the
-floor's time in that same round) and shown as the median with the range, e.g.
-"0.78x (0.74-0.83)". Up to 1,000 studies every command gets one warm-up run first;
-above that only the commands that read the cache do (their first run fills it).
+Every size is timed in `--rounds` paired rounds (3 unless told), the shipped review in
+`--shipped-rounds` (11 unless told: its rows take a fraction of a second each, so more
+rounds steady their medians at little cost): a round runs each command once, in the same
+order, so that a drift in the machine's speed shifts all of them alike. A row shows the
+median wall time and its range over the rounds, and the peak resident memory; a ratio is
+worked out per round (the command's time over the floor's time in that same round) and
+shown as the median with the range, e.g. "0.78x (0.74-0.83)". Up to 1,000 studies every
+command gets one warm-up run first; above that only the commands that read the cache do
+(their first run fills it).
 
 The floors, which do what peersynth does apart from peersynth's own work: the fair
 parse floor (both files through PyYAML's libyaml C safe loader, the cyclic collector
@@ -63,6 +65,7 @@ SHIPPED = ROOT / "src" / "peersynth" / "example"
 DEFAULT_SIZES = (16, 1_000, 10_000, 50_000)
 BIG = 10_000  # sizes above this skip the peers, the old floor, matrix and the slow reports
 WARM_ALL = 1_000  # up to this size every command gets a warm-up run (it is cheap there)
+SHIPPED_ROUNDS = 11  # the shipped review's rounds, unless told
 X = "\u00d7"  # the multiplication sign of ratios
 NONE = "\u2013"  # an en dash: not measured
 DASH = "\u2013"  # between the ends of a range
@@ -225,6 +228,12 @@ def warm_repeats(command: Command) -> bool:
 
 def warmup_for(size: int) -> Callable[[Command], bool]:
     return warm_all if size <= WARM_ALL else warm_repeats
+
+
+def rounds_for(label: str, rounds: int, shipped_rounds: int) -> int:
+    """The paired rounds a size is timed in: the shipped review's own count, never fewer
+    than every size gets."""
+    return max(rounds, shipped_rounds) if label == "shipped" else rounds
 
 
 def unknown_names(only: Sequence[str]) -> list[str]:
@@ -678,6 +687,10 @@ def main(argv: list[str] | None = None) -> None:
                              "always measured first")
     parser.add_argument("--rounds", "--runs", dest="rounds", type=int, default=3,
                         help="paired rounds per size; each runs every command once (default 3)")
+    parser.add_argument("--shipped-rounds", type=int, default=SHIPPED_ROUNDS, metavar="N",
+                        help="paired rounds for the shipped review, whose rows take a fraction "
+                             f"of a second: more steady its medians (default {SHIPPED_ROUNDS}; "
+                             "never fewer than --rounds)")
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     parser.add_argument("--src", type=Path, default=None,
                         help="measure the peersynth package in this folder instead "
@@ -693,6 +706,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if args.shipped_rounds < 1:
+        parser.error("--shipped-rounds must be at least 1")
     only = [name.strip() for name in args.only.split(",")] if args.only else None
     if only is not None and unknown_names(only):
         parser.error(f"--only: no row is named {', '.join(map(repr, unknown_names(only)))}; "
@@ -714,7 +729,9 @@ def main(argv: list[str] | None = None) -> None:
     shown_argv = argv if argv is not None else sys.argv[1:]
     notes = [*machine_notes(env),
              f"`{' '.join(['benchmarks/run.py', *shown_argv])}`: {args.rounds} paired "
-             f"round{'' if args.rounds == 1 else 's'} per size, each running every command once "
+             f"round{'' if args.rounds == 1 else 's'} per size "
+             f"({rounds_for('shipped', args.rounds, args.shipped_rounds)} for the shipped "
+             "review), each running every command once "
              "in the order shown; a ratio is "
              "worked out in each round and shown as the median (smallest to largest) over the "
              f"rounds. A warm-up run first for every command up to {WARM_ALL:,} studies, above "
@@ -774,12 +791,14 @@ def main(argv: list[str] | None = None) -> None:
                     report=found_commands["report"] and size <= REPORT_MAX)
         found = selected(commands(folder, env, schemas, rows), only)
         size_started = time.monotonic()
+        rounds = rounds_for(label, args.rounds, args.shipped_rounds)
 
-        def progress(number: int, label: str = label, since: float = size_started) -> None:
-            print(f"{label:>8}: round {number}/{args.rounds} done "
+        def progress(number: int, label: str = label, since: float = size_started,
+                     rounds: int = rounds) -> None:
+            print(f"{label:>8}: round {number}/{rounds} done "
                   f"({time.monotonic() - since:.0f} s)", file=sys.stderr, flush=True)
 
-        results[label] = measure(found, args.rounds, warmup_for(size), progress)
+        results[label] = measure(found, rounds, warmup_for(size), progress)
         for name, timing in results[label].items():
             print(f"{label:>8} {name:<40} {timing.seconds:8.3f} s "
                   f"{timing.rss_kb / 1024:7.0f} MB", file=sys.stderr, flush=True)

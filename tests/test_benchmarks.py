@@ -266,6 +266,19 @@ def test_only_refuses_a_name_no_row_has() -> None:
     assert stop.value.code == 2
 
 
+def test_the_shipped_review_gets_its_own_rounds_never_fewer_than_every_size() -> None:
+    assert run.rounds_for("shipped", 3, 11) == 11
+    assert run.rounds_for("10000", 3, 11) == 3
+    assert run.rounds_for("shipped", 5, 2) == 5  # --rounds is the least any size gets
+    assert run.rounds_for(run.GROWTH, 4, 11) == 4
+
+
+def test_shipped_rounds_below_one_are_refused() -> None:
+    with pytest.raises(SystemExit) as stop:
+        run.main(["--shipped-rounds", "0", "--sizes", ""])
+    assert stop.value.code == 2
+
+
 def test_the_floors_run(tmp_path: Path) -> None:
     """Each floor's program parses the shipped review's files and exits 0, silently."""
     files = [str(run.SHIPPED / "studies.yaml"), str(run.SHIPPED / "themes.yaml")]
