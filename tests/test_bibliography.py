@@ -173,3 +173,17 @@ def test_a_key_used_twice_in_ris_or_csl_json_is_reported_at_the_second() -> None
     assert problems(ris, "r.ris") == [("duplicate-reference-key", 5, 1)]
     assert problems(b'[{"id": "a"},\n  {"id": "a"}]', "c.json") == [
         ("duplicate-reference-key", 2, 3)]
+
+
+def test_a_braced_name_stays_one_name_and_escapes_in_names_are_decoded() -> None:
+    # BibTeX keeps a braced name whole: "{World Health Organization}" is one family name,
+    # not the given names W H O and a family name, and "{Barnes and Noble, Inc.}" one
+    # author, its "and" and comma inside the braces. Read off the text by hand.
+    text = (b"@article{k, author = {{World Health Organization} and M{\\\"u}ller, J{\\\"o}rg"
+            b" and {Barnes and Noble, Inc.} and de la Fontaine, Jean}, year = {2020}}\n")
+    found = parse(text, "refs.bib", "bibtex")
+    assert found.problems == []
+    found.full([0])
+    assert found.entries[0].authors == (
+        "World Health Organization", "M\u00fcller J", "Barnes and Noble, Inc.",
+        "de la Fontaine J")
