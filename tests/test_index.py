@@ -386,6 +386,15 @@ def test_an_index_beyond_what_its_files_could_make_is_refused(
     assert from_json(content, bounds) is None
 
 
+def test_label_text_may_come_from_the_bibliography_but_no_further() -> None:
+    # 1,100 characters of label for one study: beyond studies.yaml's 1,000 bytes and 40
+    # for the label's words, within them with a bibliography of 60 bytes or more.
+    content = _content(["s1"], [], labels=["L" * 1100])
+    assert from_json(content, ROOMY) is None
+    assert from_json(content, Bounds(1_000, 1_000, 64, extra_bytes=60)) is not None
+    assert from_json(content, Bounds(1_000, 1_000, 64, extra_bytes=59)) is None
+
+
 def test_a_deep_chain_within_the_depth_limit_is_taken() -> None:
     rows = [_row(f"t{i}", i, i - 1) for i in range(65)]
     assert from_json(_content(["s1"], rows), ROOMY) is not None
@@ -418,3 +427,50 @@ def test_tally_tells_the_reviews_problems_before_those_of_its_options(tmp_path: 
     assert plain.exit_code != 0
     assert (filtered.exit_code, filtered.stderr) == (plain.exit_code, plain.stderr)
     assert "nowhere" in filtered.stderr
+
+
+LONG_NAMES_STUDIES = """\
+review:
+  bibliography: refs.bib
+studies:
+  - {id: s1, ref: 1, doi: 10.1/1}
+  - {id: s2, ref: 2, doi: 10.1/2}
+"""
+LONG_NAMES_THEMES = """\
+themes:
+  - {id: a, label: A, studies: [s1, s2]}
+"""
+
+
+def _long_names_bib(count: int) -> str:
+    # Two braced corporate authors an entry: each study's label names both, far more
+    # text than its line in studies.yaml.
+    return "".join(
+        f"@article{{k{i}, doi = {{10.1/{i}}}, year = {{2020}}, author = "
+        f"{{{{World Health Organization Regional Office for Europe Unit {i}}} and "
+        f"{{United Nations Children's Fund Country Office Unit {i}}}}}}}\n"
+        for i in range(1, count + 1))
+
+
+def test_labels_from_the_bibliography_are_within_the_bounds_of_a_hit(
+        tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study that leaves its authors to its bibliography entry has a label longer than
+    its own text in studies.yaml: the bound counts the bibliography's bytes too, so the
+    entry the first run wrote is a hit, never validated again."""
+    folder = write_review(tmp_path / "named", LONG_NAMES_STUDIES, LONG_NAMES_THEMES)
+    (folder / "refs.bib").write_text(_long_names_bib(2), encoding="utf-8")
+    expected = load(folder).index
+    assert sum(map(len, expected.labels)) > len(LONG_NAMES_STUDIES) + 40 * 2
+    cached_review(folder)
+
+    def fail(*args: object) -> typing.NoReturn:
+        raise AssertionError("validated again")
+    monkeypatch.setattr(cache, "_validate", fail)
+    report, index = cached_index(folder)
+    assert report.review is None
+    assert index == expected
+    assert index is not None
+    assert index.labels == expected.labels
+    whole = cached_review(folder).review
+    assert whole is not None
+    assert whole.index.labels == expected.labels

@@ -359,12 +359,14 @@ def _encode(report: Report, digest: str) -> bytes:
     return header.encode() + b"\n" + head + b"\n" + body
 
 
-def _decode(raw: bytes, folder: Path, digest: str, bounds: Bounds, *, whole: bool = True
+def _decode(raw: bytes, folder: Path, digest: str, bounds: Bounds,
+            extra_bytes: Callable[[Sequence[str]], int | None], *, whole: bool = True
             ) -> tuple[Report, CodingIndex | None] | None:
     """The report an entry holds and, when not `whole`, its index instead of its review
     (whose own index is then the stored one, not built again); None when it is for other
     files, damaged, or holds anything validation could not have produced. Without `whole`
-    the body (the review's records) is neither hashed nor read."""
+    the body (the review's records) is neither hashed nor read. `extra_bytes`: the size of
+    the other files (the bibliography) the entry names, None when one cannot be read."""
     global _sound
     # The lines found, the body neither copied nor decoded until it is needed: a large
     # review's body is megabytes.
@@ -380,6 +382,15 @@ def _decode(raw: bytes, folder: Path, digest: str, bounds: Bounds, *, whole: boo
                 and header.get("head") == hashlib.sha256(head_line).hexdigest()
                 and (not whole or header.get("sha256") == hashlib.sha256(body).hexdigest())):
             return None
+        extras = header.get("extras")
+        if not (type(extras) is list and all(
+                type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)
+                for pair in extras)):
+            return None
+        more = extra_bytes([name for name, _ in extras])
+        if more is None:
+            return None
+        bounds = dataclasses.replace(bounds, extra_bytes=more)
         head = json.loads(head_line)
         # As json.loads decodes bytes, without copying them first.
         content = json.loads(str(body, "utf-8", "surrogatepass")) if whole else None
@@ -403,11 +414,6 @@ def _decode(raw: bytes, folder: Path, digest: str, bounds: Bounds, *, whole: boo
             vars(review)["index"] = index
             index = None
         files = tuple(head["files"])
-        extras = header.get("extras")
-        if not (type(extras) is list and all(
-                type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)
-                for pair in extras)):
-            return None
     # RecursionError: JSON nested deeper than the parser goes.
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
@@ -492,7 +498,12 @@ def _lookup(folder: Path, use_cache: bool, limits: Limits | None, directory: Pat
     raw = _read_entry(path, bound, whole=whole)
     if raw is not None:
         bounds = Bounds(len(both[0]), len(both[1]), limits.max_depth)
-        found = _decode(raw, folder, digest, bounds, whole=whole)
+
+        def extra_bytes(names: Sequence[str]) -> int | None:
+            # Read into `files` as _extras_unchanged reads them: once.
+            read = [files.extra(name, display_name(folder, name), limits) for name in names]
+            return sum(map(len, read)) if all(type(data) is bytes for data in read) else None
+        found = _decode(raw, folder, digest, bounds, extra_bytes, whole=whole)
         if found is not None and found[0].files == tuple(
                 display_name(folder, name) for name in (STUDIES_FILE, THEMES_FILE)) \
                 and _extras_unchanged(found[0], files, limits):

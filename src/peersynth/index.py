@@ -219,11 +219,14 @@ _LABEL_EXTRA: Final = 40
 class Bounds:
     """What the files an index is read with can hold: an index beyond it is not theirs.
     A study's id is written in studies.yaml, a theme's id and label and each direct
-    coding's study id in themes.yaml, and no theme is deeper than the YAML nests."""
+    coding's study id in themes.yaml, and no theme is deeper than the YAML nests. A
+    label's names are in studies.yaml or, for a study that leaves its authors to its
+    entry, in the bibliography (`extra_bytes`: the other files the review was read with)."""
 
     studies_bytes: int
     themes_bytes: int
     max_depth: int
+    extra_bytes: int = 0
 
 
 def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
@@ -244,7 +247,8 @@ def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
         return None
     lengths = list(map(len, ids))
     if sum(lengths) > bounds.studies_bytes or \
-            sum(map(len, labels)) > bounds.studies_bytes + _LABEL_EXTRA * len(ids):
+            sum(map(len, labels)) > (bounds.studies_bytes + bounds.extra_bytes
+                                     + _LABEL_EXTRA * len(ids)):
         return None
     themes: list[IndexedTheme] = []
     text = 0
