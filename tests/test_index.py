@@ -474,3 +474,27 @@ def test_labels_from_the_bibliography_are_within_the_bounds_of_a_hit(
     whole = cached_review(folder).review
     assert whole is not None
     assert whole.index.labels == expected.labels
+
+
+def test_a_coding_list_shared_through_an_alias_is_within_the_bounds_of_a_hit(
+        tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five themes hold one coding list through a YAML alias: their codings name five
+    times the id text themes.yaml holds, which validation allows (aliases may repeat
+    text up to a budget), so the bound counts what the file reads as, not its bytes."""
+    ids = [f"study-number-{i:04d}" for i in range(1, 41)]
+    studies = "studies:\n" + "".join(f"  - {{id: {id_}, ref: {n}}}\n"
+                                     for n, id_ in enumerate(ids, 1))
+    themes = (f"themes:\n  - {{id: t0, label: T0, studies: &all [{', '.join(ids)}]}}\n"
+              + "".join(f"  - {{id: t{k}, label: T{k}, studies: *all}}\n" for k in range(1, 5)))
+    folder = write_review(tmp_path / "shared", studies, themes)
+    assert 5 * sum(map(len, ids)) > len(themes)
+    expected = load(folder).index
+    cached_review(folder)
+
+    def fail(*args: object) -> typing.NoReturn:
+        raise AssertionError("validated again")
+    monkeypatch.setattr(cache, "_validate", fail)
+    report, index = cached_index(folder)
+    assert report.review is None
+    assert index == expected
+    assert [len(theme.direct) for theme in expected.themes] == [40] * 5

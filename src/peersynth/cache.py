@@ -62,6 +62,7 @@ from peersynth.files import (
     _read_bounded,
     display_name,
     read_review,
+    text_yield,
 )
 from peersynth.index import Bounds, CodingIndex
 from peersynth.index import from_json as index_from_json
@@ -497,7 +498,8 @@ def _lookup(folder: Path, use_cache: bool, limits: Limits | None, directory: Pat
     bound = entry_bound((*both, files.findings or b""))
     raw = _read_entry(path, bound, whole=whole)
     if raw is not None:
-        bounds = Bounds(len(both[0]), len(both[1]), limits.max_depth)
+        # What the files read as, aliases expanded: what validation could make from them.
+        bounds = Bounds(text_yield(len(both[0])), text_yield(len(both[1])), limits.max_depth)
 
         def extra_bytes(names: Sequence[str]) -> int | None:
             # Read into `files` as _extras_unchanged reads them: once.

@@ -22,6 +22,22 @@ THEMES_FILE: Final = "themes.yaml"
 FINDINGS_FILE: Final = "findings.yaml"
 DATA_ENV: Final = "PEERSYNTH_DATA"
 
+# Aliases may repeat at most this many times the file's own characters, or the floor
+# when that is more (anchors for a few repeated notes or country lists stay well under).
+ALIAS_TEXT_FACTOR: Final = 8
+ALIAS_TEXT_FLOOR: Final = 64 * 1024
+
+
+def alias_budget(chars: int) -> int:
+    """The characters a file of `chars` characters may repeat through aliases."""
+    return max(ALIAS_TEXT_FLOOR, ALIAS_TEXT_FACTOR * chars)
+
+
+def text_yield(size: int) -> int:
+    """The most text a file of `size` bytes reads as, its aliases expanded: a bound on
+    what anything derived from it (a cached index) can hold."""
+    return size + alias_budget(size)
+
 
 LIMIT_VARIABLES: Final = {
     "max_file_bytes": "PEERSYNTH_MAX_FILE_BYTES",

@@ -221,7 +221,10 @@ class Bounds:
     A study's id is written in studies.yaml, a theme's id and label and each direct
     coding's study id in themes.yaml, and no theme is deeper than the YAML nests. A
     label's names are in studies.yaml or, for a study that leaves its authors to its
-    entry, in the bibliography (`extra_bytes`: the other files the review was read with)."""
+    entry, in the bibliography (`extra_bytes`: the other files the review was read with).
+    `studies_bytes` and `themes_bytes` count the text a file reads as, with what its
+    aliases may repeat (`peersynth.files.text_yield`): one coding list can serve
+    several themes through an alias."""
 
     studies_bytes: int
     themes_bytes: int

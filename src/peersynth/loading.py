@@ -38,8 +38,11 @@ import yaml
 from yaml import events
 
 from peersynth.diagnostics import Diagnostic, make
+from peersynth.files import ALIAS_TEXT_FACTOR as ALIAS_TEXT_FACTOR
+from peersynth.files import ALIAS_TEXT_FLOOR as ALIAS_TEXT_FLOOR
 from peersynth.files import LIMIT_VARIABLES as LIMIT_VARIABLES
 from peersynth.files import Limits as Limits
+from peersynth.files import alias_budget
 from peersynth.files import read_bytes as read_bytes
 
 try:
@@ -88,10 +91,8 @@ LONG_LIST: Final = 1000
 # (A column past 2**32 would need a single line of 4 GiB.)
 _LINE_SHIFT: Final = 32
 _COLUMN_MASK: Final = (1 << _LINE_SHIFT) - 1
-# Aliases may repeat at most this many times the file's own characters, or the floor
-# when that is more (anchors for a few repeated notes or country lists stay well under).
-ALIAS_TEXT_FACTOR: Final = 8
-ALIAS_TEXT_FLOOR: Final = 64 * 1024
+# Aliases may repeat at most ALIAS_TEXT_FACTOR times the file's own characters, or
+# ALIAS_TEXT_FLOOR when that is more (peersynth.files, where the cache bounds by them too).
 
 # Set on the position of an alias: nothing under it has a place of its own.
 _ALIAS: Final = 1 << 63
@@ -344,7 +345,7 @@ class _Builder:
         # What aliases may repeat besides the size limit: a multiple of the file's own
         # text, so that what a small file stands for (and every report printed from it)
         # stays in proportion to it.
-        self.own_budget = max(ALIAS_TEXT_FLOOR, ALIAS_TEXT_FACTOR * len(text))
+        self.own_budget = alias_budget(len(text))
         self.documents = 0
         self.root: Any = None
         # The latest scalar: a syntax error just after a quoted one that ran over lines is
