@@ -8,7 +8,8 @@ a (command, format) pair, with options drawn for the input. A command that uses 
 cache runs three times, each with the same fresh cache folder: --no-cache, then
 with the cache (a miss that writes the entry), then again (a hit that reads it).
 Every run's exit code, stdout and stderr are judged by fuzz/oracle.py (`check_run`),
-and the three runs of one variant must agree byte for byte.
+and the three runs of one variant must agree byte for byte; the entry the miss wrote
+must be read, not rewritten, by the hit (`check_hit`).
 
 How a run is started (`--launcher`):
 
@@ -52,7 +53,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fuzz.mutate import BESIDE, FINDINGS, MAX_FILE_BYTES, ROOT, Review
-from fuzz.oracle import Finding, RunResult, check_run, check_variant, output_cap
+from fuzz.oracle import (
+    Finding,
+    RunResult,
+    cache_stamps,
+    check_hit,
+    check_run,
+    check_variant,
+    output_cap,
+)
 
 Launcher = Literal["fork", "exec"]
 # Seconds a run may take, and the memory it may reach (peak RSS), for an input under
@@ -447,9 +456,13 @@ def run_input(prepared: Prepared, review: Review, folder: Path, limits: Mapping[
                 continue
             # A fresh cache folder for each variant: the first cached run is a miss.
             run_env = env | {"PEERSYNTH_CACHE_DIR": str(caches / str(number))}
-            runs = [launch(prepared, [*argv, "--no-cache"], run_env, timeout, cap)]
-            runs += [launch(prepared, argv, run_env, timeout, cap) for _ in range(2)]
+            runs = [launch(prepared, [*argv, "--no-cache"], run_env, timeout, cap),
+                    launch(prepared, argv, run_env, timeout, cap)]
+            written = cache_stamps(caches / str(number))
+            runs.append(launch(prepared, argv, run_env, timeout, cap))
             judge(variant, runs, baseline)
+            outcome.findings += check_hit(variant.command, written,
+                                          cache_stamps(caches / str(number)), runs[-1])
     finally:
         shutil.rmtree(caches, ignore_errors=True)
     return outcome

@@ -255,6 +255,31 @@ def _differ(a: RunResult, b: RunResult) -> str:
     return ""
 
 
+Stamps = dict[str, tuple[int, int, int]]  # a cache folder's entries: inode, mtime, size
+
+
+def cache_stamps(folder: Path) -> Stamps:
+    """Each entry in a cache folder, as it stands: a rewritten entry (a miss writes one
+    atomically, under a new inode) has another stamp."""
+    found: Stamps = {}
+    for entry in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        stat = entry.stat()
+        found[entry.name] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def check_hit(command: str, written: Stamps, after: Stamps, hit: RunResult) -> list[Finding]:
+    """The run after the one that wrote a cache entry must read it, not refuse it: an
+    entry that validation's own review fails to pass (a bound too tight, a check too
+    strict) is validated again and rewritten on every run, silently slow."""
+    if hit.timed_out:
+        return []
+    rewritten = sorted(name for name, stamp in written.items() if after.get(name) != stamp)
+    return [Finding("cache", f"the entry a cache miss wrote was refused and rewritten by "
+                    f"the next run: {hit.shown()}", key=f"an entry refused in {command}")
+            ] if rewritten else []
+
+
 def check_variant(command: str, runs: Sequence[RunResult],
                   baseline: RunResult | None) -> list[Finding]:
     """What must hold between the runs of one command line: a cached command's runs

@@ -10,6 +10,7 @@ the test suite.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import subprocess
@@ -35,7 +36,15 @@ from fuzz.mutate import (  # noqa: E402
     mutate,
     seed_reviews,
 )
-from fuzz.oracle import Finding, RunResult, check_review, check_run, check_variant  # noqa: E402
+from fuzz.oracle import (  # noqa: E402
+    Finding,
+    RunResult,
+    cache_stamps,
+    check_hit,
+    check_review,
+    check_run,
+    check_variant,
+)
 from fuzz.run import Mode, fuzz, write_review  # noqa: E402
 
 from peersynth.loading import Limits  # noqa: E402
@@ -341,6 +350,28 @@ def test_the_oracle_compares_the_cached_runs_and_the_verdicts() -> None:
     for command in ("audit", "agree"):
         assert check_variant(command, [failed], _run("validate", "json")) == []
         assert [f.kind for f in check_variant(command, [off], rejected)] == ["verdict"]
+
+
+def test_the_oracle_finds_an_entry_the_next_run_refused_and_rewrote(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert cache_stamps(cache) == {}  # no run wrote one
+    cache.mkdir()
+    entry = cache / "e.json"
+    entry.write_bytes(b"written by the miss")
+    written = cache_stamps(cache)
+    assert list(written) == ["e.json"]
+    hit = _run()
+    assert check_hit("tally", written, cache_stamps(cache), hit) == []
+    # A refused entry is written again, atomically: a new file in its place.
+    fresh = cache / "fresh.tmp"
+    fresh.write_bytes(b"written by the refusing run")
+    os.replace(fresh, entry)
+    found = check_hit("tally", written, cache_stamps(cache), hit)
+    assert [f.signature for f in found] == ["cache: an entry refused in tally"]
+    entry.unlink()
+    assert [f.kind for f in check_hit("matrix", written, cache_stamps(cache), hit)] == ["cache"]
+    # A run killed at its timeout is a finding of its own, not this one.
+    assert check_hit("tally", written, {}, _run(timed_out=True)) == []
 
 
 def test_the_oracle_lets_audit_print_annotations_and_json_with_findings() -> None:
