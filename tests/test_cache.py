@@ -562,3 +562,51 @@ def test_a_resigned_long_form_naming_an_unknown_study_is_a_miss(
     entry.write_bytes(_resigned(good, unknown))
     assert cached_review(folder) == expected
     assert entry.read_bytes() == good
+
+
+VALID = Path(__file__).resolve().parent / "data" / "valid"
+SHIPPED = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.parametrize("folder", [*sorted(VALID.iterdir()), SHIPPED, EXAMPLE],
+                         ids=lambda folder: folder.name)
+def test_every_valid_reviews_entry_is_read_back_as_a_hit(
+        folder: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What validation makes, the cache takes back: an entry refused by its own checks
+    (a record written in a form they do not expect) would be validated again on every
+    run, printing the same, only slower."""
+    first = cached_review(folder)
+    assert first.review is not None
+
+    def fail(*args: object) -> typing.NoReturn:
+        raise AssertionError("validated again")
+    monkeypatch.setattr(cache, "_validate", fail)
+    assert cached_review(folder) == first
+    report, index = cache.cached_index(folder)
+    assert report.review is None  # the head alone was read
+    assert index == first.review.index
+
+
+def _flow_parts(content: dict[str, typing.Any]) -> list[typing.Any]:
+    parts: list[typing.Any] = content["review"]["studies_file"]["review"]["flow"][
+        "database_results"]
+    return parts
+
+
+@pytest.mark.parametrize("change", [
+    lambda content: _flow_parts(content)[0].__setitem__(1, "60"),  # n as text
+    lambda content: _flow_parts(content)[0].append(1),  # a third column
+    lambda content: _flow_parts(content).__setitem__(0, {"name": "MEDLINE", "n": 60}),
+], ids=["text-count", "third-column", "object"])
+def test_a_resigned_flow_part_of_the_wrong_shape_is_a_miss(
+        tmp_path: Path, store: Path,
+        change: typing.Callable[[dict[str, typing.Any]], None]) -> None:
+    folder = tmp_path / "flow"
+    shutil.copytree(VALID / "prisma2020-flow", folder)
+    expected = validate_folder(folder)
+    cached_review(folder)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    entry.write_bytes(_resigned(good, change))
+    assert cached_review(folder) == expected
+    assert entry.read_bytes() == good

@@ -152,6 +152,10 @@ def _read_entry(path: Path, bound: int, *, whole: bool = True) -> bytes | None:
 
 _Check = Callable[[Sequence[Any]], bool]
 _LEAVES: Final[frozenset[type]] = frozenset({str, int, bool, float, type(None)})
+# Records review_to_json writes as rows of their fields, in this order (a flow's
+# [source, n] parts), where the others are objects.
+_AS_ROWS: Final[dict[type, tuple[str, ...]]] = {
+    records.FlowPart: tuple(field.name for field in dataclasses.fields(records.FlowPart))}
 
 
 def _kinds(values: Iterable[Any]) -> set[type]:
@@ -171,6 +175,8 @@ def _values_check(hint: Any, memo: dict[type, _Check]) -> _Check:
         if item_hint in _LEAVES:  # authors, countries: no list of the items is needed
             return lambda values: (_kinds(values) <= {list}
                                    and _kinds(chain.from_iterable(values)) <= {item_hint})
+        if item_hint in _AS_ROWS:  # written as rows of their fields, not as objects
+            return _rows_check(item_hint, _AS_ROWS[item_hint], memo)
         item = _values_check(item_hint, memo)
         return lambda values: (_kinds(values) <= {list}
                                and item(list(chain.from_iterable(values))))
