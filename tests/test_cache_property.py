@@ -97,6 +97,12 @@ def _invoke(runner: CliRunner, command: Command, folder: Path,
     return result.exit_code, result.stdout, result.stderr
 
 
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each cache entry's inode and modification time: a rewritten entry has others."""
+    return {entry.name: (entry.stat().st_ino, entry.stat().st_mtime_ns)
+            for entry in folder.glob("*.json")} if folder.is_dir() else {}
+
+
 class CacheMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -196,10 +202,15 @@ class CacheMachine(RuleBasedStateMachine):
         args = COMMANDS[self.step % len(COMMANDS)]
         self.step += 1
         missed = _invoke(self.runner, args, self.folder, no_cache=False)
+        written = _stamps(self.root / "cache")
         fresh = _invoke(self.runner, args, self.folder, no_cache=True)
         hit = _invoke(self.runner, args, self.folder, no_cache=False)
         assert missed == fresh, (args, self.version)
         assert hit == fresh, (args, self.version)
+        # The hit read the entry the miss wrote, and did not refuse and rewrite it (only a
+        # review without errors is written).
+        assert (_stamps(self.root / "cache") == written) or self.version.broken is not None, \
+            (args, self.version)
         # Warnings (a count that differs, an empty theme) pass; each breakage is an error.
         assert fresh[0] == (0 if self.version.broken is None else 1), fresh
 
