@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from peersynth import analysis, cache
 from peersynth.cache import cached_index, cached_review
 from peersynth.choices import Order
+from peersynth.files import text_yield
 from peersynth.index import Bounds, CodingIndex, Places, from_json
 from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, run, write_review
-from test_cache import _resigned, entries
+from test_cache import _parts, _resigned, _signed, entries
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "peersynth" / "example"
 
@@ -365,13 +366,18 @@ def test_an_index_within_its_bounds_is_taken() -> None:
 
 
 @pytest.mark.parametrize(("content", "bounds"), [
-    # More id text than studies.yaml holds, or than labels could add to it.
+    # More id text than studies.yaml holds (ids are unique: each is written out), or
+    # label text beyond what it reads as, aliases expanded, and 40 a label.
     (_content(["x" * 600, "y" * 600], []), ROOMY),
-    (_content(["s1"], [], labels=["L" * 1100]), ROOMY),
-    # Theme ids and labels, or the ids its direct codings name, beyond themes.yaml: a
-    # few bytes of places cannot stand for a long id printed a thousand times.
-    (_content(["s1"], [_row("t" * 600, 0, -1)]), ROOMY),
-    (_content(["s" * 100], [_row(f"t{i}", 0, -1, 0) for i in range(11)]), ROOMY),
+    (_content(["s1"], [], labels=["L" * (text_yield(1_000) + 41)]), ROOMY),
+    # Theme ids beyond themes.yaml's bytes, labels or the ids its direct codings name
+    # beyond what it reads as: a few bytes of places cannot stand for a long id printed
+    # a thousand times.
+    (_content(["s1"], [_row("t" * 1_001, 0, -1)]), ROOMY),
+    (_content(["s1"], [[*_row("t", 0, -1)[:1], "L" * (text_yield(1_000) + 1),
+                        *_row("t", 0, -1)[2:]]]), ROOMY),
+    (_content(["s" * 100], [_row(f"t{i}", 0, -1, 0) for i in range(1_000)]),
+     Bounds(studies_bytes=1_000, themes_bytes=10_000, max_depth=64)),
     # Deeper than the YAML nests, a level skipped, or out of tree order.
     (_content(["s1"], [_row(f"t{i}", i, i - 1) for i in range(66)]), ROOMY),
     (_content(["s1"], [_row("a", 0, -1), _row("b", 2, 0)]), ROOMY),
@@ -387,9 +393,9 @@ def test_an_index_beyond_what_its_files_could_make_is_refused(
 
 
 def test_label_text_may_come_from_the_bibliography_but_no_further() -> None:
-    # 1,100 characters of label for one study: beyond studies.yaml's 1,000 bytes and 40
-    # for the label's words, within them with a bibliography of 60 bytes or more.
-    content = _content(["s1"], [], labels=["L" * 1100])
+    # A label 100 characters beyond what studies.yaml's 1,000 bytes read as and 40 for
+    # the label's words: within them with a bibliography of 60 bytes or more.
+    content = _content(["s1"], [], labels=["L" * (text_yield(1_000) + 40 + 60)])
     assert from_json(content, ROOMY) is None
     assert from_json(content, Bounds(1_000, 1_000, 64, extra_bytes=60)) is not None
     assert from_json(content, Bounds(1_000, 1_000, 64, extra_bytes=59)) is None
@@ -400,18 +406,27 @@ def test_a_deep_chain_within_the_depth_limit_is_taken() -> None:
     assert from_json(_content(["s1"], rows), ROOMY) is not None
 
 
-def test_a_small_head_that_would_print_gigabytes_is_a_miss(tmp_path: Path, store: Path) -> None:
-    """One long id, coded by a thousand themes through a byte each: refused for the
-    themes.yaml it claims to come from, and validated again instead."""
+@pytest.mark.parametrize(("length", "direct"), [
+    (100_000, True),
+    # Within what an alias may repeat, but an id is unique, so it is written out in
+    # studies.yaml: longer than the file, it is not the file's. Rolled up only, with no
+    # direct coding to count: 2,000 themes would print it 120 MB over.
+    (60_000, False),
+], ids=["coded", "rolled-up-only"])
+def test_a_small_head_that_would_print_gigabytes_is_a_miss(
+        tmp_path: Path, store: Path, length: int, direct: bool) -> None:
+    """One long id, coded by thousands of themes through a byte each: refused for the
+    files it claims to come from, and validated again instead."""
     folder = small(tmp_path)
     cached_review(folder)
     [entry] = entries(store)
-    long_id = "x" * 100_000
+    long_id = "x" * length
+    none = "B"  # no places
 
     def change(content: dict[str, typing.Any]) -> None:
         _index(content).update(ids=[long_id], labels=[long_id], refs=[], themes=[
-            [f"t{i}", "", 0, -1, _gaps(0, width="B"), _gaps(0, width="B")]
-            for i in range(1000)])
+            [f"t{i}", "", 0, -1, _gaps(0, width="B") if direct else none,
+             _gaps(0, width="B")] for i in range(2000)])
     entry.write_bytes(_resigned(entry.read_bytes(), change))
     report, index = cached_index(folder)
     assert report.review is not None  # a miss: validated again
@@ -442,13 +457,12 @@ themes:
 """
 
 
-def _long_names_bib(count: int) -> str:
-    # Two braced corporate authors an entry: each study's label names both, far more
-    # text than its line in studies.yaml.
+def _long_names_bib(count: int, length: int) -> str:
+    # Two braced corporate authors an entry, each name `length` characters: each study's
+    # label names both, far more text than its line in studies.yaml.
     return "".join(
         f"@article{{k{i}, doi = {{10.1/{i}}}, year = {{2020}}, author = "
-        f"{{{{World Health Organization Regional Office for Europe Unit {i}}} and "
-        f"{{United Nations Children's Fund Country Office Unit {i}}}}}}}\n"
+        f"{{{{Office {'x' * (length - 7)}}} and {{Bureau {'y' * (length - 7)}}}}}}}\n"
         for i in range(1, count + 1))
 
 
@@ -458,9 +472,10 @@ def test_labels_from_the_bibliography_are_within_the_bounds_of_a_hit(
     its own text in studies.yaml: the bound counts the bibliography's bytes too, so the
     entry the first run wrote is a hit, never validated again."""
     folder = write_review(tmp_path / "named", LONG_NAMES_STUDIES, LONG_NAMES_THEMES)
-    (folder / "refs.bib").write_text(_long_names_bib(2), encoding="utf-8")
+    (folder / "refs.bib").write_text(_long_names_bib(2, 20_000), encoding="utf-8")
     expected = load(folder).index
-    assert sum(map(len, expected.labels)) > len(LONG_NAMES_STUDIES) + 40 * 2
+    # Beyond what studies.yaml alone could make them, aliases and all.
+    assert sum(map(len, expected.labels)) > text_yield(len(LONG_NAMES_STUDIES)) + 40 * 2
     cached_review(folder)
 
     def fail(*args: object) -> typing.NoReturn:
@@ -498,3 +513,24 @@ def test_a_coding_list_shared_through_an_alias_is_within_the_bounds_of_a_hit(
     assert report.review is None
     assert index == expected
     assert [len(theme.direct) for theme in expected.themes] == [40] * 5
+
+
+def test_a_bibliography_named_twice_in_the_header_counts_once(tmp_path: Path,
+                                                             store: Path) -> None:
+    """A forged header naming the bibliography a hundred times does not make room for a
+    hundred times its bytes of label text."""
+    folder = write_review(tmp_path / "named", LONG_NAMES_STUDIES, LONG_NAMES_THEMES)
+    (folder / "refs.bib").write_text(_long_names_bib(2, 100), encoding="utf-8")
+    cached_review(folder)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+    bib = len((folder / "refs.bib").read_bytes())
+    # Beyond what studies.yaml reads as, 40 a label and the bibliography once.
+    label = "L" * (text_yield(len(LONG_NAMES_STUDIES)) + 2 * 40 + bib + 1)
+    header, head, body = _parts(_resigned(good, lambda content: _index(content).update(
+        labels=[label, "s2"])))
+    header["extras"] = header["extras"] * 100
+    entry.write_bytes(_signed(header, head, body))
+    report, _index_read = cached_index(folder)
+    assert report.review is not None  # a miss: validated again
+    assert entry.read_bytes() == good

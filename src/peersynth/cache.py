@@ -62,7 +62,6 @@ from peersynth.files import (
     _read_bounded,
     display_name,
     read_review,
-    text_yield,
 )
 from peersynth.index import Bounds, CodingIndex
 from peersynth.index import from_json as index_from_json
@@ -504,12 +503,13 @@ def _lookup(folder: Path, use_cache: bool, limits: Limits | None, directory: Pat
     bound = entry_bound((*both, files.findings or b""))
     raw = _read_entry(path, bound, whole=whole)
     if raw is not None:
-        # What the files read as, aliases expanded: what validation could make from them.
-        bounds = Bounds(text_yield(len(both[0])), text_yield(len(both[1])), limits.max_depth)
+        bounds = Bounds(len(both[0]), len(both[1]), limits.max_depth)
 
         def extra_bytes(names: Sequence[str]) -> int | None:
-            # Read into `files` as _extras_unchanged reads them: once.
-            read = [files.extra(name, display_name(folder, name), limits) for name in names]
+            # Read into `files` as _extras_unchanged reads them: once, each file counted
+            # once however often the header names it.
+            read = [files.extra(name, display_name(folder, name), limits)
+                    for name in dict.fromkeys(names)]
             return sum(map(len, read)) if all(type(data) is bytes for data in read) else None
         found = _decode(raw, folder, digest, bounds, extra_bytes, whole=whole)
         if found is not None and found[0].files == tuple(

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 
+from peersynth.files import text_yield
+
 if TYPE_CHECKING:
     from peersynth.review import Review
 
@@ -222,9 +224,10 @@ class Bounds:
     coding's study id in themes.yaml, and no theme is deeper than the YAML nests. A
     label's names are in studies.yaml or, for a study that leaves its authors to its
     entry, in the bibliography (`extra_bytes`: the other files the review was read with).
-    `studies_bytes` and `themes_bytes` count the text a file reads as, with what its
-    aliases may repeat (`peersynth.files.text_yield`): one coding list can serve
-    several themes through an alias."""
+    Ids are unique, so each is written out in its file: their text is bounded by the
+    file's bytes. Labels and codings may repeat text through YAML aliases (one coding
+    list serving several themes), up to what validation lets aliases repeat: theirs
+    is bounded by the text the file reads as (`peersynth.files.text_yield`)."""
 
     studies_bytes: int
     themes_bytes: int
@@ -249,12 +252,13 @@ def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
             and all(map(operator.lt, refs, itertools.islice(refs, 1, None)))):
         return None
     lengths = list(map(len, ids))
+    themes_text = text_yield(bounds.themes_bytes)
     if sum(lengths) > bounds.studies_bytes or \
-            sum(map(len, labels)) > (bounds.studies_bytes + bounds.extra_bytes
+            sum(map(len, labels)) > (text_yield(bounds.studies_bytes) + bounds.extra_bytes
                                      + _LABEL_EXTRA * len(ids)):
         return None
     themes: list[IndexedTheme] = []
-    text = 0
+    id_text = label_text = 0
     ancestors: list[int] = []  # the themes above the next row, as `build` walks the tree
     for position, row in enumerate(rows):
         if not (type(row) is list and list(map(type, row)) == _ROW_TYPES):
@@ -270,8 +274,9 @@ def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
         rolled = Places.decoded(rolled_text, len(ids))
         if direct is None or rolled is None:
             return None
-        text += len(id_) + len(label)
-        if text > bounds.themes_bytes:
+        id_text += len(id_)
+        label_text += len(label)
+        if id_text > bounds.themes_bytes or label_text > themes_text:
             return None
         themes.append(IndexedTheme(id_, label, depth, parent, direct, rolled))
     if len({theme.id for theme in themes}) != len(themes):
@@ -280,9 +285,9 @@ def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
     # were the longest first (enough for most reviews, whose ids are alike), and one by
     # one only when that bound is not.
     codings = sum(len(theme.direct) for theme in themes)
-    if codings * max(lengths, default=0) > bounds.themes_bytes and sum(
+    if codings * max(lengths, default=0) > themes_text and sum(
             sum(map(lengths.__getitem__, theme.direct.places)) for theme in themes
-    ) > bounds.themes_bytes:
+    ) > themes_text:
         return None
     return CodingIndex(tuple(ids), tuple(refs), tuple(themes), stored_labels=tuple(labels))
 
