@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from peersynth import analysis, cache
 from peersynth.cache import cached_index, cached_review
 from peersynth.choices import Order
-from peersynth.files import text_yield
 from peersynth.index import Bounds, CodingIndex, Places, from_json
 from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, run, write_review
 from test_cache import _parts, _resigned, _signed, entries
@@ -366,16 +365,13 @@ def test_an_index_within_its_bounds_is_taken() -> None:
 
 
 @pytest.mark.parametrize(("content", "bounds"), [
-    # More id text than studies.yaml holds (ids are unique: each is written out), or
-    # label text beyond what it reads as, aliases expanded, and 40 a label.
+    # More id text than studies.yaml holds, or than labels could add to it.
     (_content(["x" * 600, "y" * 600], []), ROOMY),
-    (_content(["s1"], [], labels=["L" * (text_yield(1_000) + 41)]), ROOMY),
-    # Theme ids beyond themes.yaml's bytes, labels or the ids its direct codings name
-    # beyond what it reads as: a few bytes of places cannot stand for a long id printed
-    # a thousand times.
-    (_content(["s1"], [_row("t" * 1_001, 0, -1)]), ROOMY),
-    (_content(["s1"], [[*_row("t", 0, -1)[:1], "L" * (text_yield(1_000) + 1),
-                        *_row("t", 0, -1)[2:]]]), ROOMY),
+    (_content(["s1"], [], labels=["L" * 1_041]), ROOMY),
+    # Theme ids and labels beyond themes.yaml's bytes, or the ids its direct codings
+    # name beyond what it reads as, aliases expanded: a few bytes of places cannot
+    # stand for a long id printed a thousand times.
+    (_content(["s1"], [_row("t" * 600, 0, -1)]), ROOMY),
     (_content(["s" * 100], [_row(f"t{i}", 0, -1, 0) for i in range(1_000)]),
      Bounds(studies_bytes=1_000, themes_bytes=10_000, max_depth=64)),
     # Deeper than the YAML nests, a level skipped, or out of tree order.
@@ -393,9 +389,9 @@ def test_an_index_beyond_what_its_files_could_make_is_refused(
 
 
 def test_label_text_may_come_from_the_bibliography_but_no_further() -> None:
-    # A label 100 characters beyond what studies.yaml's 1,000 bytes read as and 40 for
-    # the label's words: within them with a bibliography of 60 bytes or more.
-    content = _content(["s1"], [], labels=["L" * (text_yield(1_000) + 40 + 60)])
+    # 1,100 characters of label for one study: beyond studies.yaml's 1,000 bytes and 40
+    # for the label's words, within them with a bibliography of 60 bytes or more.
+    content = _content(["s1"], [], labels=["L" * 1_100])
     assert from_json(content, ROOMY) is None
     assert from_json(content, Bounds(1_000, 1_000, 64, extra_bytes=60)) is not None
     assert from_json(content, Bounds(1_000, 1_000, 64, extra_bytes=59)) is None
@@ -472,10 +468,10 @@ def test_labels_from_the_bibliography_are_within_the_bounds_of_a_hit(
     its own text in studies.yaml: the bound counts the bibliography's bytes too, so the
     entry the first run wrote is a hit, never validated again."""
     folder = write_review(tmp_path / "named", LONG_NAMES_STUDIES, LONG_NAMES_THEMES)
-    (folder / "refs.bib").write_text(_long_names_bib(2, 20_000), encoding="utf-8")
+    (folder / "refs.bib").write_text(_long_names_bib(2, 200), encoding="utf-8")
     expected = load(folder).index
-    # Beyond what studies.yaml alone could make them, aliases and all.
-    assert sum(map(len, expected.labels)) > text_yield(len(LONG_NAMES_STUDIES)) + 40 * 2
+    # Beyond what studies.yaml alone could make them.
+    assert sum(map(len, expected.labels)) > len(LONG_NAMES_STUDIES) + 40 * 2
     cached_review(folder)
 
     def fail(*args: object) -> typing.NoReturn:
@@ -525,8 +521,8 @@ def test_a_bibliography_named_twice_in_the_header_counts_once(tmp_path: Path,
     [entry] = entries(store)
     good = entry.read_bytes()
     bib = len((folder / "refs.bib").read_bytes())
-    # Beyond what studies.yaml reads as, 40 a label and the bibliography once.
-    label = "L" * (text_yield(len(LONG_NAMES_STUDIES)) + 2 * 40 + bib + 1)
+    # Beyond studies.yaml, 40 a label and the bibliography once.
+    label = "L" * (len(LONG_NAMES_STUDIES) + 2 * 40 + bib + 1)
     header, head, body = _parts(_resigned(good, lambda content: _index(content).update(
         labels=[label, "s2"])))
     header["extras"] = header["extras"] * 100

@@ -224,10 +224,11 @@ class Bounds:
     coding's study id in themes.yaml, and no theme is deeper than the YAML nests. A
     label's names are in studies.yaml or, for a study that leaves its authors to its
     entry, in the bibliography (`extra_bytes`: the other files the review was read with).
-    Ids are unique, so each is written out in its file: their text is bounded by the
-    file's bytes. Labels and codings may repeat text through YAML aliases (one coding
-    list serving several themes), up to what validation lets aliases repeat: theirs
-    is bounded by the text the file reads as (`peersynth.files.text_yield`)."""
+    Ids are bounded by the files' bytes (unique, each is written out), and so are
+    labels, which a report may print once a coding. A theme's codings may repeat text
+    through a YAML alias (one coding list serving several themes), up to what
+    validation lets aliases repeat: theirs is bounded by the text themes.yaml reads as
+    (`peersynth.files.text_yield`)."""
 
     studies_bytes: int
     themes_bytes: int
@@ -254,11 +255,11 @@ def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
     lengths = list(map(len, ids))
     themes_text = text_yield(bounds.themes_bytes)
     if sum(lengths) > bounds.studies_bytes or \
-            sum(map(len, labels)) > (text_yield(bounds.studies_bytes) + bounds.extra_bytes
+            sum(map(len, labels)) > (bounds.studies_bytes + bounds.extra_bytes
                                      + _LABEL_EXTRA * len(ids)):
         return None
     themes: list[IndexedTheme] = []
-    id_text = label_text = 0
+    text = 0
     ancestors: list[int] = []  # the themes above the next row, as `build` walks the tree
     for position, row in enumerate(rows):
         if not (type(row) is list and list(map(type, row)) == _ROW_TYPES):
@@ -274,9 +275,8 @@ def from_json(content: Any, bounds: Bounds) -> CodingIndex | None:
         rolled = Places.decoded(rolled_text, len(ids))
         if direct is None or rolled is None:
             return None
-        id_text += len(id_)
-        label_text += len(label)
-        if id_text > bounds.themes_bytes or label_text > themes_text:
+        text += len(id_) + len(label)
+        if text > bounds.themes_bytes:
             return None
         themes.append(IndexedTheme(id_, label, depth, parent, direct, rolled))
     if len({theme.id for theme in themes}) != len(themes):
