@@ -187,3 +187,27 @@ def test_a_braced_name_stays_one_name_and_escapes_in_names_are_decoded() -> None
     assert found.entries[0].authors == (
         "World Health Organization", "M\u00fcller J", "Barnes and Noble, Inc.",
         "de la Fontaine J")
+
+
+@pytest.mark.parametrize(("author", "names"), [
+    # A sole corporate author, braced inside the field's own braces: one family name.
+    ("{World Health Organization}", ("World Health Organization",)),
+    ("{Barnes and Noble, Inc.}", ("Barnes and Noble, Inc.",)),
+    ("{WHO} and {UNICEF}", ("WHO", "UNICEF")),
+    # Escapes that hold a space or a tie are decoded before names are split.
+    ("Pe\\~{n}a, Juan", ("Pe\u00f1a J",)),
+    ("Ord{\\'o}\\~nez, Luis", ("Ord\u00f3\u00f1ez L",)),
+    ("Jo\\~{a}o Silva", ("Silva J",)),
+    ("Fran\\c cois Truffaut", ("Truffaut F",)),
+    ("Nowak, \\L ukasz", ("Nowak \u0141",)),
+    # Several given names in one braced group, or joined by ties: an initial each.
+    ("Smith, {J. R.}", ("Smith JR",)),
+    ("J.~R.~R. Tolkien", ("Tolkien JRR",)),
+    ("M{\\\"u}ller, K.-H.", ("M\u00fcller K-H",)),
+])
+def test_bibtex_names_as_bibtex_reads_them(author: str, names: tuple[str, ...]) -> None:
+    text = "@article{k, author = {" + author + "}, year = {2020}}\n"
+    found = parse(text.encode(), "refs.bib", "bibtex")
+    assert found.problems == []
+    found.full([0])
+    assert found.entries[0].authors == names

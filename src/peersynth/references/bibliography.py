@@ -14,7 +14,6 @@ reviews that name a bibliography.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -187,13 +186,12 @@ def _decode_bibtex(blocks: list[Any]) -> list[Entry]:
     library = Library(blocks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # Names are split before LaTeX is decoded: decoding drops the braces that keep
-        # "{World Health Organization}" one name and "{Barnes and Noble, Inc.}" one author.
-        # The decoder skips a field that holds a list of names: `_bibtex_name` decodes
-        # their parts.
-        for middleware in (middlewares.RemoveEnclosingMiddleware(),
-                           middlewares.SeparateCoAuthors(), middlewares.SplitNameParts(),
-                           middlewares.LatexDecodingMiddleware()):
+        # LaTeX is decoded with its braces kept, then names split: the braces keep
+        # "{World Health Organization}" one name and "{Barnes and Noble, Inc.}" one author
+        # (the parser has taken off the field's own), and decoding first keeps "\~{n}"
+        # and "\c c" whole. Braces are dropped from each value read (`_unbraced`).
+        for middleware in (middlewares.LatexDecodingMiddleware(keep_braced_groups=True),
+                           middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()):
             library = middleware.transform(library)
     out: list[Entry] = []
     for entry in library.entries:
@@ -215,24 +213,11 @@ def _decode_bibtex(blocks: list[Any]) -> list[Entry]:
 
 def _bibtex_name(parts: Any) -> str:
     family = " ".join([*parts.von, *parts.last])
-    return short_name(_latex_text(family) or "", [_latex_text(n) or "" for n in parts.first])
-
-
-@functools.cache
-def _latex_decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    # As bibtexparser's own decoder: braces dropped, math kept as written.
-    return LatexNodes2Text(keep_braced_groups=False, math_mode="verbatim")
-
-
-def _latex_text(value: str) -> str | None:
-    """A name part as text: LaTeX escapes decoded ({\\"u} is ü), braces dropped."""
-    try:
-        decoded = _latex_decoder().latex_to_text(value)
-    except Exception:  # pylatexenc raises kinds of its own: the text is kept as written
-        decoded = value
-    return _unbraced(decoded)
+    # A braced given name ("{J. R.}"), or one joined by ties ("J.~R.", decoded to no-break
+    # spaces), holds several names: each gives its initial, as in `name_from_text`.
+    given = [name for part in parts.first
+             for name in (_unbraced(part) or "").replace(".", " ").replace(" -", "-").split()]
+    return short_name(_unbraced(family) or "", given)
 
 
 def _unbraced(value: object) -> str | None:
