@@ -610,3 +610,25 @@ def test_a_resigned_flow_part_of_the_wrong_shape_is_a_miss(
     entry.write_bytes(_resigned(good, change))
     assert cached_review(folder) == expected
     assert entry.read_bytes() == good
+
+
+@pytest.mark.parametrize("long_form", [False, True], ids=["short", "long"])
+def test_a_resigned_theme_coding_one_study_twice_is_a_miss(
+        review: Path, store: Path, long_form: bool) -> None:
+    """Validation refuses a study coded twice to one theme; a forged body doing so
+    thousands of times would have `evidence` print a row for each."""
+    expected = validate_folder(review)
+    cached_review(review)
+    [entry] = entries(store)
+    good = entry.read_bytes()
+
+    def twice(content: dict[str, typing.Any]) -> None:
+        theme = _themes(content)[0]
+        first = theme["studies"][0]
+        study = first if isinstance(first, str) else first["study"]
+        assert study in {row[0] for row in _rows(content)}  # a known study
+        coding = {"study": study, "evidence": "p. 1", "note": None} if long_form else study
+        theme["studies"] = [*theme["studies"], *[coding] * 1000]
+    entry.write_bytes(_resigned(good, twice))
+    assert cached_review(review) == expected
+    assert entry.read_bytes() == good

@@ -338,10 +338,14 @@ def _consistent(review: Review) -> bool:
 
 
 def _indexes(index: CodingIndex, review: Review) -> bool:
-    """Whether `index` is of `review`'s studies and themes, in their order."""
+    """Whether `index` is of `review`'s studies and themes, in their order, each theme
+    with as many codings as its places: a study coded twice to one theme (which
+    validation refuses) would have a report print its row once a coding."""
+    themes = [theme for theme, _ in review.themes_file.walk()]
     return (index.ids == tuple(study.id for study in review.in_reference_order)
-            and [theme.id for theme in index.themes]
-            == [theme.id for theme, _ in review.themes_file.walk()])
+            and [theme.id for theme in index.themes] == [theme.id for theme in themes]
+            and [len(theme.direct) for theme in index.themes]
+            == [len(theme.studies) for theme in themes])
 
 
 def _encode(report: Report, digest: str) -> bytes:
