@@ -525,14 +525,26 @@ themes:
 """
 
 
-def test_long_and_short_codings_read_from_an_entry_keep_their_order_and_fields(
-        tmp_path: Path, store: Path) -> None:
-    from peersynth.review import Coding
-
+def _mixed(tmp_path: Path) -> Path:
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "studies.yaml").write_text(MIXED_STUDIES)
     (folder / "themes.yaml").write_text(MIXED_THEMES)
+    return folder
+
+
+def never_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, a run that validates again (a miss) fails the test."""
+    def fail(*args: object) -> typing.NoReturn:
+        raise AssertionError("validated again")
+    monkeypatch.setattr(cache, "_validate", fail)
+
+
+def test_long_and_short_codings_read_from_an_entry_keep_their_order_and_fields(
+        tmp_path: Path, store: Path) -> None:
+    from peersynth.review import Coding
+
+    folder = _mixed(tmp_path)
     expected = validate_folder(folder)
     assert expected.review is not None
     cached_review(folder)
@@ -548,10 +560,7 @@ def test_long_and_short_codings_read_from_an_entry_keep_their_order_and_fields(
 
 def test_a_resigned_long_form_naming_an_unknown_study_is_a_miss(
         tmp_path: Path, store: Path) -> None:
-    folder = tmp_path / "mixed"
-    folder.mkdir()
-    (folder / "studies.yaml").write_text(MIXED_STUDIES)
-    (folder / "themes.yaml").write_text(MIXED_THEMES)
+    folder = _mixed(tmp_path)
     expected = validate_folder(folder)
     cached_review(folder)
     [entry] = entries(store)
@@ -578,9 +587,7 @@ def test_every_valid_reviews_entry_is_read_back_as_a_hit(
     first = cached_review(folder)
     assert first.review is not None
 
-    def fail(*args: object) -> typing.NoReturn:
-        raise AssertionError("validated again")
-    monkeypatch.setattr(cache, "_validate", fail)
+    never_validated(monkeypatch)
     assert cached_review(folder) == first
     report, index = cache.cached_index(folder)
     assert report.review is None  # the head alone was read

@@ -20,7 +20,7 @@ from peersynth.cache import cached_index, cached_review
 from peersynth.choices import Order
 from peersynth.index import Bounds, CodingIndex, Places, from_json
 from reviewkit import SMALL_STUDIES, SMALL_THEMES, load, run, write_review
-from test_cache import _parts, _resigned, _signed, entries
+from test_cache import _parts, _resigned, _signed, entries, never_validated
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "peersynth" / "example"
 
@@ -474,9 +474,7 @@ def test_labels_from_the_bibliography_are_within_the_bounds_of_a_hit(
     assert sum(map(len, expected.labels)) > len(LONG_NAMES_STUDIES) + 40 * 2
     cached_review(folder)
 
-    def fail(*args: object) -> typing.NoReturn:
-        raise AssertionError("validated again")
-    monkeypatch.setattr(cache, "_validate", fail)
+    never_validated(monkeypatch)
     report, index = cached_index(folder)
     assert report.review is None
     assert index == expected
@@ -502,9 +500,7 @@ def test_a_coding_list_shared_through_an_alias_is_within_the_bounds_of_a_hit(
     expected = load(folder).index
     cached_review(folder)
 
-    def fail(*args: object) -> typing.NoReturn:
-        raise AssertionError("validated again")
-    monkeypatch.setattr(cache, "_validate", fail)
+    never_validated(monkeypatch)
     report, index = cached_index(folder)
     assert report.review is None
     assert index == expected
